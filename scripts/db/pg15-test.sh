@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs the pgTAP suite (supabase/tests/*.sql) on a throw-away PostgreSQL 15 cluster, the
+# engine Supabase runs: initdb a temporary cluster, load the local bootstrap and every
+# migration, then pg_prove. Exits non-zero on any failure. Works as root (the server runs
+# as the `postgres` user, since initdb refuses root) or as any other user.
+#   bash scripts/db/pg15-test.sh
+# Needs: postgresql-15 server binaries, postgresql-15-pgtap and pg_prove.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+bin=${PG15_BIN:-/usr/lib/postgresql/15/bin}
+for tool in "$bin/initdb" "$bin/pg_ctl" "$bin/psql"; do
+  [[ -x $tool ]] || { echo "pg15-test: $tool not found (install postgresql-15)" >&2; exit 2; }
+done
+command -v pg_prove >/dev/null || { echo "pg15-test: pg_prove not found (install postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl)" >&2; exit 2; }
+
+work=$(mktemp -d /tmp/reeldrive-pg15.XXXXXX)
+as_server=()
+if [[ $(id -u) -eq 0 ]]; then
+  as_server=(runuser -u postgres --)
+  chown postgres: "$work"
+fi
+
+# A free port, so several runs (and other engineers' servers) never collide.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+
+cleanup() {
+  "${as_server[@]}" "$bin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"${as_server[@]}" "$bin/initdb" -D "$work/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$work/initdb.log" 2>&1 \
+  || { cat "$work/initdb.log" >&2; exit 1; }
+"${as_server[@]}" "$bin/pg_ctl" -D "$work/data" -l "$work/server.log" -w \
+  -o "-p $port -k $work -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off" start >/dev/null \
+  || { cat "$work/server.log" >&2; exit 1; }
+
+export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGDATABASE=postgres
+psql_file() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 -f "$1" >/dev/null; }
+
+echo "# $("$bin/psql" -X -At -c 'select version()')"
+psql_file "$repo/supabase/local/bootstrap.sql"
+for migration in "$repo"/supabase/migrations/*.sql; do
+  psql_file "$migration"
+done
+# Like `supabase test db`: pgTAP in schema extensions for the run.
+"$bin/psql" -X -q -v ON_ERROR_STOP=1 -c 'create extension if not exists pgtap with schema extensions' >/dev/null
+
+pg_prove --ext .sql -r "$repo/supabase/tests"
