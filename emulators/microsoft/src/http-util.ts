@@ -1,0 +1,90 @@
+/** Small HTTP helpers shared by the emulator's listeners. Bodies that may be large are never read here. */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export type Headers = Record<string, string | number | string[]>;
+
+export class BodyTooLargeError extends Error {}
+
+/** Reads a small request body (JSON, forms) whole; anything above `limit` bytes is refused. */
+export async function readSmallBody(req: IncomingMessage, limit = 1024 * 1024): Promise<Buffer> {
+	const chunks: Buffer[] = [];
+	let total = 0;
+	for await (const chunk of req as AsyncIterable<Buffer>) {
+		total += chunk.length;
+		if (total > limit) throw new BodyTooLargeError(`request body over ${limit} bytes`);
+		chunks.push(chunk);
+	}
+	return Buffer.concat(chunks);
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Headers = {}): void {
+	const text = JSON.stringify(body);
+	res.writeHead(status, {
+		'Content-Type': 'application/json; charset=utf-8',
+		'Content-Length': Buffer.byteLength(text),
+		...headers
+	});
+	res.end(text);
+}
+
+export function sendHtml(res: ServerResponse, status: number, html: string, headers: Headers = {}): void {
+	res.writeHead(status, {
+		'Content-Type': 'text/html; charset=utf-8',
+		'Content-Length': Buffer.byteLength(html),
+		'Cache-Control': 'no-store',
+		...headers
+	});
+	res.end(html);
+}
+
+export function sendEmpty(res: ServerResponse, status: number, headers: Headers = {}): void {
+	res.writeHead(status, { 'Content-Length': 0, ...headers });
+	res.end();
+}
+
+export function redirect(res: ServerResponse, location: string, headers: Headers = {}): void {
+	res.writeHead(302, { Location: location, 'Content-Length': 0, 'Cache-Control': 'no-store', ...headers });
+	res.end();
+}
+
+export function escapeHtml(text: string): string {
+	return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export function header(req: IncomingMessage, name: string): string | undefined {
+	const value = req.headers[name.toLowerCase()];
+	return Array.isArray(value) ? value.join(', ') : value;
+}
+
+export function isLoopback(req: IncomingMessage): boolean {
+	const address = req.socket.remoteAddress ?? '';
+	return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
+}
+
+export function newRequestId(): string {
+	return randomUUID();
+}
+
+export function parseCookies(req: IncomingMessage): Record<string, string> {
+	const cookies: Record<string, string> = {};
+	for (const part of (header(req, 'cookie') ?? '').split(';')) {
+		const eq = part.indexOf('=');
+		if (eq > 0) cookies[part.slice(0, eq).trim()] = decodeURIComponent(part.slice(eq + 1).trim());
+	}
+	return cookies;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Encodes query or fragment parameters with encodeURIComponent semantics (spaces as %20). */
+export function encodeParams(params: Record<string, string | undefined>): string {
+	return Object.entries(params)
+		.filter((entry): entry is [string, string] => entry[1] !== undefined)
+		.map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
+		.join('&');
+}
+
+export function base64url(data: Buffer | string): string {
+	return Buffer.from(data).toString('base64url');
+}
