@@ -1,12 +1,12 @@
 import adapter from '@sveltejs/adapter-static';
 import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
-import { connectOrigins, publicEnv } from './config/public-env.js';
+import { publicEnv, remoteOrigins } from './config/public-env.js';
 
 const isDev = process.argv.includes('dev');
 const env = publicEnv(isDev ? 'development' : 'production');
-const remote = connectOrigins(env);
+const remote = remoteOrigins(env);
 // Thumbnails and video streams come from OneDrive's pre-authenticated download URLs.
-const media = ['self', 'blob:', 'data:', ...remote];
+const media = ['self', 'blob:', 'data:', ...remote.media];
 
 /** @type {import('@sveltejs/kit').Config} */
 const config = {
@@ -25,14 +25,15 @@ const config = {
 				'style-src': ['self', 'unsafe-inline'],
 				'img-src': media,
 				'media-src': media,
-				'connect-src': ['self', ...remote, ...(isDev ? ['ws://localhost:*'] : [])],
+				'connect-src': ['self', ...remote.connect, ...(isDev ? ['ws://localhost:*'] : [])],
 				'worker-src': ['self'],
 				'manifest-src': ['self'],
 				'font-src': ['self'],
-				'frame-src': ['self', ...remote],
+				// MSAL may renew a session in a hidden iframe on the identity host.
+				'frame-src': remote.identity.length ? remote.identity : ['none'],
 				'object-src': ['none'],
 				'base-uri': ['self'],
-				'form-action': ['self', ...remote]
+				'form-action': ['self']
 			}
 		}
 	}

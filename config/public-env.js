@@ -10,48 +10,50 @@ export function publicEnv(mode) {
 	return loadEnv(envMode, process.cwd(), 'PUBLIC_');
 }
 
+/** @param {string | undefined} value */
+function originsOf(value) {
+	/** @type {string[]} */
+	const origins = [];
+	for (const part of (value ?? '').split(/[\s,]+/)) {
+		if (!part) continue;
+		// Wildcard host sources (https://*.sharepoint.com) are kept as written.
+		if (part.includes('*')) {
+			origins.push(part.replace(/\/+$/, ''));
+			continue;
+		}
+		try {
+			origins.push(new URL(part).origin);
+		} catch {
+			// An invalid URL is reported by the app's own configuration page.
+		}
+	}
+	return origins;
+}
+
 /**
- * Origins the page may talk to, derived from the configured endpoints.
+ * The remote origins the page needs, by purpose, derived from the configured endpoints, so the
+ * Content-Security-Policy allows exactly the configured Microsoft, Graph, OneDrive and Supabase hosts.
  * @param {Record<string, string>} env
  */
-export function connectOrigins(env) {
-	/** @type {Set<string>} */
-	const origins = new Set();
-	const add = (/** @type {string | undefined} */ value) => {
-		if (!value) return;
-		for (const part of value.split(/[\s,]+/)) {
-			if (!part) continue;
-			if (part.includes('*')) {
-				origins.add(part);
-				continue;
-			}
-			try {
-				origins.add(new URL(part).origin);
-			} catch {
-				// An invalid URL is reported by the app's own configuration page.
-			}
-		}
-	};
-	add(env.PUBLIC_MS_AUTHORITY);
-	add(env.PUBLIC_GRAPH_BASE_URL);
-	add(env.PUBLIC_ONEDRIVE_CONTENT_ORIGINS);
-	add(env.PUBLIC_SUPABASE_URL);
+export function remoteOrigins(env) {
+	/** @type {string[]} */
+	const identity = originsOf(env.PUBLIC_MS_AUTHORITY);
 	try {
 		const metadata = JSON.parse(env.PUBLIC_MS_AUTHORITY_METADATA || '{}');
 		for (const key of ['authorization_endpoint', 'token_endpoint', 'end_session_endpoint']) {
-			add(metadata[key]);
+			identity.push(...originsOf(metadata[key]));
 		}
 	} catch {
 		// Reported by the configuration page.
 	}
-	if (env.PUBLIC_SUPABASE_URL) {
-		try {
-			const ws = new URL(env.PUBLIC_SUPABASE_URL);
-			ws.protocol = ws.protocol === 'https:' ? 'wss:' : 'ws:';
-			origins.add(ws.origin);
-		} catch {
-			// Reported by the configuration page.
-		}
-	}
-	return [...origins];
+	const graph = originsOf(env.PUBLIC_GRAPH_BASE_URL);
+	const content = originsOf(env.PUBLIC_ONEDRIVE_CONTENT_ORIGINS);
+	const supabase = originsOf(env.PUBLIC_SUPABASE_URL);
+	const realtime = supabase.map((origin) => origin.replace(/^http/, 'ws'));
+	const unique = (/** @type {string[]} */ list) => [...new Set(list)];
+	return {
+		identity: unique(identity),
+		connect: unique([...identity, ...graph, ...content, ...supabase, ...realtime]),
+		media: unique([...graph, ...content])
+	};
 }
