@@ -1,0 +1,54 @@
+/** Every way an upload can stop or be refused, as a stable kebab-case code (house rule 6). */
+export type UploadErrorCode =
+	// refusals before queueing
+	| 'file-empty'
+	| 'file-too-large'
+	| 'not-a-video'
+	// protocol outcomes
+	| 'onedrive-full'
+	| 'name-conflict'
+	| 'hash-mismatch'
+	| 'size-mismatch'
+	| 'sign-in-required'
+	| 'token-rejected'
+	| 'folder-not-found'
+	| 'access-denied'
+	| 'request-rejected'
+	| 'fragment-rejected'
+	| 'retries-exhausted'
+	| 'session-lost-repeatedly'
+	| 'unexpected-response'
+	| 'file-unreadable'
+	// programming or storage faults
+	| 'invalid-transition'
+	| 'invalid-job';
+
+export type ErrorContext = Record<string, string | number | boolean | null>;
+
+/** The plain-data form kept in a job's persisted state. */
+export interface UploadErrorInfo {
+	code: UploadErrorCode;
+	/** True when trying again (after the cause is fixed, or simply later) can succeed. */
+	retryable: boolean;
+	context: ErrorContext;
+	/** Clock time it happened. */
+	at: number;
+}
+
+export class UploadError extends Error {
+	readonly code: UploadErrorCode;
+	readonly context: ErrorContext;
+	readonly retryable: boolean;
+
+	constructor(code: UploadErrorCode, context: ErrorContext = {}, retryable = false) {
+		super(`${code} ${JSON.stringify(context)}`);
+		this.name = 'UploadError';
+		this.code = code;
+		this.context = context;
+		this.retryable = retryable;
+	}
+
+	toInfo(at: number): UploadErrorInfo {
+		return { code: this.code, retryable: this.retryable, context: { ...this.context }, at };
+	}
+}

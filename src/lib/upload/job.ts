@@ -1,0 +1,185 @@
+/**
+ * The persisted shape of one upload and the rules for moving between its states. Everything
+ * here is plain data so any JobStore (IndexedDB, memory) can keep it as is.
+ *
+ *   queued → uploading → verifying → done
+ *      ↘        ↓ ↑          ↓
+ *       paused / error / conflict     (and cancelled from anywhere not finished)
+ */
+import { UploadError, type UploadErrorInfo } from './errors';
+import { initialPlan, type FragmentPlanState } from './fragment-plan';
+import { QuickXorHash, type QuickXorHashState } from './quickxorhash';
+
+export type UploadStatus = 'queued' | 'uploading' | 'verifying' | 'done' | 'paused' | 'error' | 'conflict' | 'cancelled';
+
+export type PauseReason =
+	/** The person paused it. Only resume() continues. */
+	| 'user'
+	/** A network failure while the platform reported offline. Continues by itself when online. */
+	| 'offline'
+	/** A session is needed and no page is open to provide a token ("Open Reeldrive to continue"). */
+	| 'needs-page'
+	/** The Microsoft account needs an interactive sign-in; resume() after signing in. */
+	| 'needs-sign-in';
+
+export type ConflictBehavior = 'rename' | 'replace' | 'fail';
+
+export type UploadTarget =
+	/** A folder by item id (and drive id for a drive other than /me/drive). */
+	| { kind: 'folder'; parentId: string; driveId?: string }
+	/** A folder by path from the drive root, e.g. "Videos/Spring launch"; '' is the root. */
+	| { kind: 'path'; folderPath: string; driveId?: string };
+
+export interface UploadSession {
+	uploadUrl: string;
+	createdAt: number;
+	/** The session's sliding expirationDateTime, as last reported. */
+	expiresAt: number | null;
+}
+
+export interface UploadedItem {
+	id: string;
+	name: string;
+	size: number;
+	driveId: string | null;
+	webUrl: string | null;
+	quickXorHash: string | null;
+	/** Raw driveItem facets the host may record (video dimensions, duration). */
+	video: Record<string, unknown> | null;
+}
+
+export interface UploadJobState {
+	version: 1;
+	id: string;
+	status: UploadStatus;
+	pause: PauseReason | null;
+	error: UploadErrorInfo | null;
+	graphBaseUrl: string;
+	target: UploadTarget;
+	/** The name as sent to OneDrive (already sanitised) and the exact size. */
+	name: string;
+	size: number;
+	conflictBehavior: ConflictBehavior;
+	/** Set after hash-mismatch: the retry overwrites that item instead of adding a copy. */
+	replaceItemId: string | null;
+	session: UploadSession | null;
+	/** When the fragment holding the last byte was first sent in this session (its answer can be lost). */
+	finalSentAt: number | null;
+	/** Bytes [0, acknowledged) are confirmed by OneDrive in the current session. */
+	acknowledged: number;
+	/** QuickXorHash of exactly bytes [0, acknowledged). */
+	hash: QuickXorHashState;
+	plan: FragmentPlanState;
+	/** Consecutive failures of the current step, and when the next attempt may start. */
+	attempt: number;
+	notBefore: number | null;
+	sessionRestarts: number;
+	/** While verifying: the finished item, and how many times its hash was looked for. */
+	item: UploadedItem | null;
+	verifyLookups: number;
+	/** Set when done: whether OneDrive's hash was compared and matched (false: it never reported one). */
+	verified: boolean | null;
+	createdAt: number;
+	updatedAt: number;
+}
+
+export interface NewUploadJob {
+	id: string;
+	name: string;
+	size: number;
+	target: UploadTarget;
+	conflictBehavior?: ConflictBehavior;
+	graphBaseUrl?: string;
+}
+
+export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com/v1.0';
+
+export function createUploadJob(input: NewUploadJob, now: number): UploadJobState {
+	if (!Number.isSafeInteger(input.size) || input.size <= 0) {
+		throw new UploadError('file-empty', { size: input.size });
+	}
+	if (!input.name) throw new UploadError('invalid-job', { field: 'name' });
+	return {
+		version: 1,
+		id: input.id,
+		status: 'queued',
+		pause: null,
+		error: null,
+		graphBaseUrl: (input.graphBaseUrl ?? DEFAULT_GRAPH_BASE_URL).replace(/\/+$/, ''),
+		target: input.target,
+		name: input.name,
+		size: input.size,
+		conflictBehavior: input.conflictBehavior ?? 'rename',
+		replaceItemId: null,
+		session: null,
+		finalSentAt: null,
+		acknowledged: 0,
+		hash: new QuickXorHash().toState(),
+		plan: initialPlan(),
+		attempt: 0,
+		notBefore: null,
+		sessionRestarts: 0,
+		item: null,
+		verifyLookups: 0,
+		verified: null,
+		createdAt: now,
+		updatedAt: now
+	};
+}
+
+const ALLOWED: Record<UploadStatus, readonly UploadStatus[]> = {
+	queued: ['uploading', 'paused', 'error', 'conflict', 'cancelled'],
+	uploading: ['verifying', 'paused', 'error', 'conflict', 'cancelled'],
+	verifying: ['done', 'error', 'cancelled'],
+	paused: ['queued', 'uploading', 'cancelled'],
+	error: ['queued', 'cancelled'],
+	conflict: ['queued', 'cancelled'],
+	done: [],
+	cancelled: []
+};
+
+export function canTransition(from: UploadStatus, to: UploadStatus): boolean {
+	return ALLOWED[from].includes(to);
+}
+
+export function isFinished(status: UploadStatus): boolean {
+	return status === 'done' || status === 'cancelled';
+}
+
+/** Returns the state moved to `to`; throws invalid-transition for a move the machine forbids. */
+export function transition(
+	state: UploadJobState,
+	to: UploadStatus,
+	now: number,
+	details: { pause?: PauseReason; error?: UploadErrorInfo } = {}
+): UploadJobState {
+	if (!canTransition(state.status, to)) {
+		throw new UploadError('invalid-transition', { from: state.status, to });
+	}
+	return {
+		...state,
+		status: to,
+		pause: to === 'paused' ? (details.pause ?? 'user') : null,
+		error: to === 'error' || to === 'conflict' ? (details.error ?? null) : null,
+		updatedAt: now
+	};
+}
+
+/** A persisted value is only trusted after this check (storage can hold older or corrupt data). */
+export function isUploadJobState(value: unknown): value is UploadJobState {
+	if (!value || typeof value !== 'object') return false;
+	const v = value as Partial<UploadJobState>;
+	return (
+		v.version === 1 &&
+		typeof v.id === 'string' &&
+		typeof v.status === 'string' &&
+		v.status in ALLOWED &&
+		typeof v.size === 'number' &&
+		typeof v.acknowledged === 'number' &&
+		v.acknowledged >= 0 &&
+		v.acknowledged <= v.size &&
+		!!v.hash &&
+		v.hash.length === v.acknowledged &&
+		!!v.plan
+	);
+}

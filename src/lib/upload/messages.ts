@@ -1,0 +1,63 @@
+/**
+ * The one place upload codes become words for people (house rule 6). The UI edge calls
+ * describeUploadError / describePause; nothing else shows a code or a status number.
+ */
+import type { ErrorContext, UploadErrorCode, UploadErrorInfo } from './errors';
+import type { PauseReason } from './job';
+import type { NameFix } from './onedrive-names';
+
+const GB = 1_000_000_000;
+const size = (n: unknown) => (typeof n === 'number' ? `${(n / GB).toFixed(n >= 10 * GB ? 0 : 1)} GB` : 'this size');
+
+const ERROR_MESSAGES: Record<UploadErrorCode, (c: ErrorContext) => string> = {
+	'file-empty': () => 'This file is empty, so there is nothing to upload.',
+	'file-too-large': (c) => `This file is ${size(c.size)}; OneDrive accepts files up to 250 GB.`,
+	'not-a-video': () => 'This file is not a video we recognise, so it was not added.',
+	'onedrive-full': () => 'Your OneDrive is full. Free up space or add storage, then retry.',
+	'name-conflict': () => 'A file with this name is already in that OneDrive folder. Keep both, or replace it?',
+	'hash-mismatch': () => "OneDrive's copy does not match; retrying.",
+	'size-mismatch': () => "OneDrive's copy has a different size from your video; retrying.",
+	'sign-in-required': () => 'Sign in to Microsoft again to continue this upload.',
+	'token-rejected': () => 'Microsoft did not accept the sign-in for this upload. Sign in again to continue.',
+	'folder-not-found': () => 'The OneDrive folder for this upload no longer exists. Choose another folder.',
+	'access-denied': () => 'Your Microsoft account is not allowed to add files to that OneDrive folder.',
+	'request-rejected': () => 'OneDrive refused to start this upload. Retry, or choose another folder or name.',
+	'fragment-rejected': () => 'OneDrive refused part of this upload. Retry to continue from where it stopped.',
+	'retries-exhausted': () => 'OneDrive kept failing, so the upload stopped where it was. Retry to continue.',
+	'session-lost-repeatedly': () => 'OneDrive kept losing this upload. Retry to start it again.',
+	'unexpected-response': () => 'OneDrive answered in a way we did not expect. Retry to continue.',
+	'file-unreadable': () => "This video's stored copy cannot be read any more. Add the file again.",
+	'invalid-transition': () => 'That action is not possible for this upload right now.',
+	'invalid-job': () => 'This upload could not be read back from storage. Add the file again.'
+};
+
+const PAUSE_MESSAGES: Record<PauseReason, string> = {
+	user: 'Paused.',
+	offline: 'Waiting for the network. The upload will continue when you are back online.',
+	'needs-page': 'Open Reeldrive to continue.',
+	'needs-sign-in': 'Sign in to Microsoft again to continue.'
+};
+
+const NAME_FIX_MESSAGES: Record<NameFix, string> = {
+	'forbidden-characters': 'characters OneDrive does not allow (" * : < > ? / \\ |) were replaced with _',
+	'control-characters': 'invisible control characters were removed',
+	'surrounding-spaces': 'spaces at the start or end were removed',
+	'trailing-dots': 'dots at the end were removed',
+	'reserved-name': 'the name is reserved by Windows or OneDrive, so _ was added',
+	'reserved-prefix': 'names starting with ~$ are reserved, so $ became _',
+	'reserved-fragment': '"_vti_" cannot appear in OneDrive names, so it became "_vti-"',
+	'too-long': 'the name was shortened to 255 characters',
+	empty: 'the name was empty, so it is now "video"'
+};
+
+export function describeUploadError(error: Pick<UploadErrorInfo, 'code' | 'context'>): string {
+	return ERROR_MESSAGES[error.code](error.context);
+}
+
+export function describePause(reason: PauseReason): string {
+	return PAUSE_MESSAGES[reason];
+}
+
+export function describeNameFixes(fixes: readonly NameFix[]): string {
+	return fixes.map((f) => NAME_FIX_MESSAGES[f]).join('; ');
+}

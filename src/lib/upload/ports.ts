@@ -1,0 +1,94 @@
+/**
+ * Everything the upload core needs from the outside world. The core imports no platform API:
+ * the service worker's composition root passes real implementations of these, tests pass
+ * scripted fakes. All values crossing a port are plain data.
+ */
+import type { UploadEvent } from './events';
+import type { UploadJobState } from './job';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface HttpRequest {
+	method: HttpMethod;
+	url: string;
+	/** Exactly the headers to send; the transport must not add an Authorization header. */
+	headers: Record<string, string>;
+	body?: Uint8Array | string;
+}
+
+export interface HttpResponse {
+	status: number;
+	/** Header names in lower case. A cross-origin fetch may hide some (Retry-After on Graph). */
+	headers: Record<string, string>;
+	/** The body as text ('' when empty); the core parses JSON itself. */
+	text: string;
+}
+
+/** The request never produced an HTTP status: DNS, TLS, reset connection, offline, timeout. */
+export interface NetworkFailure {
+	kind: 'network-failure';
+	reason: 'offline' | 'connection' | 'timeout';
+	detail?: string;
+}
+
+export interface Transport {
+	/** Resolves with a response for every HTTP status; network problems resolve to NetworkFailure. */
+	send(request: HttpRequest): Promise<HttpResponse | NetworkFailure>;
+}
+
+export interface Clock {
+	/** Milliseconds since the Unix epoch. */
+	now(): number;
+	sleep(ms: number): Promise<void>;
+}
+
+export interface Random {
+	/** Uniform in [0, 1). */
+	next(): number;
+}
+
+export type TokenResult =
+	| { kind: 'token'; accessToken: string }
+	/** MSAL only runs in a page; none is open to ask. The job waits ('Open Reeldrive to continue'). */
+	| { kind: 'no-page' }
+	/** The account needs an interactive sign-in. */
+	| { kind: 'sign-in-required' };
+
+export interface TokenSource {
+	/** A Graph access token for the job's Microsoft account. */
+	getToken(options: { forceRefresh: boolean }): Promise<TokenResult>;
+}
+
+export interface ByteSource {
+	readonly name: string;
+	readonly size: number;
+	/** Bytes [start, end) of the file. Rejects when the stored bytes cannot be read. */
+	read(start: number, end: number): Promise<Uint8Array>;
+}
+
+export interface JobStore {
+	load(): Promise<UploadJobState | undefined>;
+	/** Must be durable when the promise resolves: the core relies on it after every fragment. */
+	save(state: UploadJobState): Promise<void>;
+}
+
+export interface Connectivity {
+	/** The platform's belief about being online (navigator.onLine in a real host). */
+	isOnline(): boolean;
+}
+
+export interface EventSink {
+	/** Called synchronously; the host decides how often to pass progress on to pages. */
+	emit(event: UploadEvent): void;
+}
+
+export interface UploadPorts {
+	transport: Transport;
+	clock: Clock;
+	random: Random;
+	tokens: TokenSource;
+	bytes: ByteSource;
+	store: JobStore;
+	connectivity: Connectivity;
+	events: EventSink;
+}

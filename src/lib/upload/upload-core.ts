@@ -1,0 +1,817 @@
+/**
+ * The upload engine for one job: the Graph upload-session protocol driven as a state machine
+ * over persisted state, in bounded slices so a service-worker event never outlives the
+ * browser's limits. It persists after every acknowledged fragment; a new instance over the same
+ * JobStore carries on from there (asking the session where it stands first, so at most the
+ * fragment in flight when the old process died is sent again).
+ */
+import { UploadError, type ErrorContext, type UploadErrorCode } from './errors';
+import type { SessionRestartReason, UploadEvent } from './events';
+import {
+	estimateFragmentMs,
+	fragmentEnd,
+	recordFragmentFailure,
+	recordFragmentSuccess
+} from './fragment-plan';
+import {
+	backoffMs,
+	childAddress,
+	contentRange,
+	createSessionBody,
+	createSessionUrl,
+	expirationOf,
+	firstMissingByte,
+	graphErrorCodes,
+	itemUrl,
+	parseJson,
+	parseUploadedItem,
+	retryAfterMs
+} from './graph-protocol';
+import {
+	createUploadJob,
+	isFinished,
+	isUploadJobState,
+	transition,
+	type ConflictBehavior,
+	type NewUploadJob,
+	type PauseReason,
+	type UploadJobState,
+	type UploadStatus
+} from './job';
+import type { HttpRequest, HttpResponse, NetworkFailure, UploadPorts } from './ports';
+import { QuickXorHash } from './quickxorhash';
+
+export interface SliceBounds {
+	/** Stop after this many fragment PUTs (attempts, whether or not they succeed). */
+	maxFragments?: number;
+	/** Clock time to stop by: no fragment starts that is not expected to finish before it. */
+	deadline?: number;
+}
+
+export type SliceResult =
+	| { outcome: 'done'; state: UploadJobState }
+	/** The bound was reached with work left: run another slice when convenient. */
+	| { outcome: 'yield'; state: UploadJobState }
+	/** Waiting for a backoff or Retry-After: run another slice at or after `until`. */
+	| { outcome: 'wait'; until: number; state: UploadJobState }
+	/** Paused, failed, in conflict or cancelled: only an outside change (online, a page, a command) helps. */
+	| { outcome: 'stopped'; state: UploadJobState };
+
+export interface UploadCoreOptions {
+	/** Consecutive failures of one step (fragment, session request) before stopping with retries-exhausted. */
+	maxAttempts?: number;
+	/** Unexpected session losses tolerated per job before session-lost-repeatedly (retry() resets it). */
+	maxSessionRestarts?: number;
+	/** Upload URLs stop working about 24 h after creation (onedrive-graph.md §8.7). */
+	sessionHardLimitMs?: number;
+	/** Replace a session this long before the hard limit, at least. */
+	sessionSafetyMarginMs?: number;
+	/** Waits before asking OneDrive again for a hash it did not report yet. */
+	verifyLookupDelaysMs?: readonly number[];
+}
+
+const DEFAULTS: Required<UploadCoreOptions> = {
+	maxAttempts: 8,
+	maxSessionRestarts: 3,
+	sessionHardLimitMs: 24 * 60 * 60 * 1000,
+	sessionSafetyMarginMs: 15 * 60 * 1000,
+	verifyLookupDelaysMs: [2_000, 10_000, 30_000]
+};
+
+/** Bytes read at a time when the hash must catch up with (or back off from) the server. */
+const REALIGN_CHUNK = 8 * 1024 * 1024;
+
+type Step = SliceResult | null;
+
+interface SliceContext {
+	bounds: SliceBounds;
+	fragments: number;
+}
+
+interface Buffered {
+	start: number;
+	end: number;
+	bytes: Uint8Array;
+}
+
+const isNetworkFailure = (r: HttpResponse | NetworkFailure): r is NetworkFailure =>
+	(r as NetworkFailure).kind === 'network-failure';
+
+export class UploadCore {
+	private readonly options: Required<UploadCoreOptions>;
+	private s: UploadJobState | null = null;
+	private hasher = new QuickXorHash();
+	/** False until the session's position is confirmed in this process (after load, or a failed PUT). */
+	private positionKnown = false;
+	private current: Buffered | null = null;
+	private prefetch: { start: number; end: number; promise: Promise<Uint8Array | null> } | null = null;
+	private running: Promise<SliceResult> | null = null;
+	private stopRequested = false;
+
+	constructor(
+		private readonly ports: UploadPorts,
+		options: UploadCoreOptions = {}
+	) {
+		this.options = { ...DEFAULTS, ...options };
+	}
+
+	/** Creates, persists and returns the engine for a new job (status queued). */
+	static async start(ports: UploadPorts, job: NewUploadJob, options?: UploadCoreOptions): Promise<UploadCore> {
+		if (job.size !== ports.bytes.size) throw new UploadError('invalid-job', { size: job.size, bytes: ports.bytes.size });
+		const core = new UploadCore(ports, options);
+		const state = createUploadJob(job, ports.clock.now());
+		await ports.store.save(copy(state));
+		core.adopt(state);
+		return core;
+	}
+
+	async state(): Promise<UploadJobState> {
+		return copy(await this.load());
+	}
+
+	/** Does a bounded amount of work. Concurrent calls share the slice already running. */
+	runSlice(bounds: SliceBounds = {}): Promise<SliceResult> {
+		if (!this.running) {
+			this.stopRequested = false;
+			this.running = this.slice({ bounds, fragments: 0 }).finally(() => {
+				this.running = null;
+			});
+		}
+		return this.running;
+	}
+
+	pause(): Promise<UploadJobState> {
+		return this.command(async () => {
+			const s = await this.load();
+			if (s.status === 'paused' && s.pause === 'user') return;
+			await this.setStatus('paused', { pause: 'user' });
+		});
+	}
+
+	/** Continues a paused job (any pause reason). */
+	resume(): Promise<UploadJobState> {
+		return this.command(async () => {
+			const s = await this.load();
+			if (s.status !== 'paused') throw new UploadError('invalid-transition', { from: s.status, to: 'queued' });
+			this.positionKnown = false;
+			await this.setStatus('queued');
+		});
+	}
+
+	/** Tries a failed job again, from the last acknowledged byte when the session still stands. */
+	retry(): Promise<UploadJobState> {
+		return this.command(async () => {
+			const s = await this.load();
+			if (s.status !== 'error') throw new UploadError('invalid-transition', { from: s.status, to: 'queued' });
+			s.attempt = 0;
+			s.notBefore = null;
+			s.sessionRestarts = 0;
+			this.positionKnown = false;
+			await this.setStatus('queued');
+		});
+	}
+
+	/** After a name conflict: upload again, keeping both (rename) or overwriting (replace). */
+	resolveConflict(behavior: Exclude<ConflictBehavior, 'fail'>): Promise<UploadJobState> {
+		return this.command(async () => {
+			const s = await this.load();
+			if (s.status !== 'conflict') throw new UploadError('invalid-transition', { from: s.status, to: 'queued' });
+			s.conflictBehavior = behavior;
+			this.dropSession();
+			await this.setStatus('queued');
+		});
+	}
+
+	/** Stops for good and deletes the upload session so OneDrive frees its bytes. */
+	cancel(): Promise<UploadJobState> {
+		return this.command(async () => {
+			const s = await this.load();
+			if (isFinished(s.status)) throw new UploadError('invalid-transition', { from: s.status, to: 'cancelled' });
+			const session = s.session;
+			this.dropSession();
+			await this.setStatus('cancelled');
+			if (session) await this.send({ method: 'DELETE', url: session.uploadUrl, headers: {} });
+		});
+	}
+
+	// ---- slice driver ------------------------------------------------------------------------
+
+	private async command(apply: () => Promise<void>): Promise<UploadJobState> {
+		if (this.running) {
+			// Let the slice finish the request in flight and stop at its next checkpoint.
+			this.stopRequested = true;
+			await this.running.catch(() => undefined);
+		}
+		await apply();
+		return copy(this.s!);
+	}
+
+	private async slice(ctx: SliceContext): Promise<SliceResult> {
+		await this.load();
+		for (;;) {
+			const s = this.s!;
+			if (this.stopRequested) return this.result('yield');
+			let step: Step = null;
+			switch (s.status) {
+				case 'done':
+					return this.result('done');
+				case 'cancelled':
+				case 'error':
+				case 'conflict':
+					return this.result('stopped');
+				case 'paused':
+					if (!this.canAutoResume(s.pause)) return this.result('stopped');
+					this.positionKnown = false;
+					await this.setStatus('uploading');
+					break;
+				case 'queued':
+					await this.setStatus('uploading');
+					break;
+				case 'verifying':
+					step = await this.verifyStep(ctx);
+					break;
+				case 'uploading':
+					step = await this.uploadStep(ctx);
+					break;
+			}
+			if (step) return step;
+		}
+	}
+
+	private canAutoResume(reason: PauseReason | null): boolean {
+		if (reason === 'offline') return this.ports.connectivity.isOnline();
+		// A page may have opened since; asking the token source again is how we find out.
+		return reason === 'needs-page';
+	}
+
+	private async uploadStep(ctx: SliceContext): Promise<Step> {
+		const s = this.s!;
+		const waiting = await this.waitTurn(ctx);
+		if (waiting) return waiting;
+		if (!this.ports.connectivity.isOnline()) return this.pauseFor('offline');
+		if (!s.session) return this.openSession();
+
+		const now = this.ports.clock.now();
+		const nextBytes = fragmentEnd(s.plan, s.acknowledged, s.size) - s.acknowledged;
+		const margin = Math.max(this.options.sessionSafetyMarginMs, 3 * (estimateFragmentMs(s.plan, nextBytes) ?? 0));
+		if (now - s.session.createdAt >= this.options.sessionHardLimitMs - margin) {
+			return this.restartSession('session-age');
+		}
+		if (!this.positionKnown || (s.session.expiresAt !== null && now >= s.session.expiresAt)) {
+			return this.querySession();
+		}
+		if (s.acknowledged >= s.size) {
+			// Every byte is acknowledged but no item came back: only the session can say more.
+			return this.fail('unexpected-response', { phase: 'all-bytes-acknowledged' }, true);
+		}
+		if (ctx.bounds.maxFragments !== undefined && ctx.fragments >= ctx.bounds.maxFragments) return this.result('yield');
+		if (ctx.bounds.deadline !== undefined) {
+			if (now >= ctx.bounds.deadline) return this.result('yield');
+			const estimate = estimateFragmentMs(s.plan, nextBytes);
+			if (ctx.fragments > 0 && estimate !== null && now + estimate > ctx.bounds.deadline) return this.result('yield');
+		}
+		return this.sendFragment(ctx);
+	}
+
+	/** Sleeps out a pending backoff inside the slice, or hands it back to the host. */
+	private async waitTurn(ctx: SliceContext): Promise<Step> {
+		const notBefore = this.s!.notBefore;
+		if (notBefore === null) return null;
+		const now = this.ports.clock.now();
+		if (notBefore <= now) return null;
+		const { deadline, maxFragments } = ctx.bounds;
+		const outOfFragments = maxFragments !== undefined && ctx.fragments >= maxFragments;
+		if ((deadline !== undefined && notBefore > deadline) || outOfFragments) {
+			return { outcome: 'wait', until: notBefore, state: copy(this.s!) };
+		}
+		await this.ports.clock.sleep(notBefore - now);
+		return null;
+	}
+
+	// ---- session ------------------------------------------------------------------------------
+
+	private async openSession(): Promise<Step> {
+		const s = this.s!;
+		let token = await this.token(false);
+		if (typeof token !== 'string') return token;
+		const request = (accessToken: string): HttpRequest => ({
+			method: 'POST',
+			url: createSessionUrl(s.graphBaseUrl, s.target, s.name, s.replaceItemId),
+			headers: { Authorization: `Bearer ${accessToken}`, 'Content-Type': 'application/json' },
+			body: createSessionBody(s.name, s.size, s.replaceItemId ? 'replace' : s.conflictBehavior)
+		});
+		let res = await this.send(request(token));
+		if (!isNetworkFailure(res) && res.status === 401) {
+			// A token the cache thought valid was refused: one forced refresh, then give up politely.
+			token = await this.token(true);
+			if (typeof token !== 'string') return token;
+			res = await this.send(request(token));
+			if (!isNetworkFailure(res) && res.status === 401) return this.pauseFor('needs-sign-in');
+		}
+		if (isNetworkFailure(res)) return this.transient('network', null, false);
+		const body = parseJson(res.text);
+		const codes = graphErrorCodes(body);
+		const context = { status: res.status, graphCode: codes[0] ?? null };
+		if (res.status === 200 || res.status === 201) {
+			const uploadUrl = (body as { uploadUrl?: unknown } | null)?.uploadUrl;
+			if (typeof uploadUrl !== 'string' || !uploadUrl) return this.fail('unexpected-response', context, true);
+			const now = this.ports.clock.now();
+			s.session = { uploadUrl, createdAt: now, expiresAt: expirationOf(body) };
+			this.resetBytes();
+			this.positionKnown = true;
+			s.attempt = 0;
+			s.notBefore = null;
+			await this.save();
+			this.emit({ type: 'session-created', jobId: s.id, expiresAt: s.session.expiresAt });
+			return null;
+		}
+		if (res.status === 409) {
+			return this.toConflict({ ...context, conflictBehavior: s.conflictBehavior });
+		}
+		return this.commonFailure(res, context, 'request-rejected');
+	}
+
+	/** Statuses handled the same way whatever was asked. */
+	private commonFailure(res: HttpResponse, context: ErrorContext, otherCode: UploadErrorCode): Promise<Step> {
+		const { status } = res;
+		if (status === 507 || (context.graphCode === 'quotaLimitReached' && status >= 400)) {
+			return this.fail('onedrive-full', context, true);
+		}
+		if (status === 429 || status === 503) {
+			return this.transient(`http-${status}`, retryAfterMs(res.headers, this.ports.clock.now()), false);
+		}
+		if (status >= 500) return this.transient(`http-${status}`, null, true);
+		if (status === 403) return this.fail('access-denied', context, true);
+		if (status === 404) return this.fail('folder-not-found', context, false);
+		return this.fail(otherCode, context, true);
+	}
+
+	/** GET the upload URL: where does the session stand? */
+	private async querySession(): Promise<Step> {
+		const s = this.s!;
+		const session = s.session!;
+		const res = await this.send({ method: 'GET', url: session.uploadUrl, headers: {} });
+		if (isNetworkFailure(res)) return this.transient('network', null, false);
+		if (res.status === 404) {
+			if (s.finalSentAt !== null) {
+				// Checking needs a Graph token; without one, wait rather than upload it all again.
+				const token = await this.token(false);
+				if (typeof token !== 'string') return token;
+				if (await this.findFinishedItem(token)) return null;
+			}
+			return this.restartSession('session-not-found');
+		}
+		if (res.status === 401) return this.restartSession('upload-url-expired');
+		const body = parseJson(res.text);
+		const context = { status: res.status, graphCode: graphErrorCodes(body)[0] ?? null };
+		if (res.status !== 200) return this.commonFailure(res, context, 'unexpected-response');
+		const expiresAt = expirationOf(body);
+		// A URL can outlive its stated expiry (ODB); an expiry already past just means "unknown".
+		session.expiresAt = expiresAt !== null && expiresAt > this.ports.clock.now() ? expiresAt : null;
+		const next = firstMissingByte(body);
+		if (typeof next === 'number') {
+			if (next > s.size) return this.fail('unexpected-response', { ...context, nextExpected: next }, true);
+			const moved = await this.realignTo(next);
+			if (moved) return moved;
+		}
+		this.positionKnown = true;
+		await this.save();
+		return null;
+	}
+
+	/**
+	 * The final fragment was sent but its answer was lost and the session is gone: the file may
+	 * well be complete. Look at the target name before uploading everything again.
+	 */
+	private async findFinishedItem(token: string): Promise<boolean> {
+		const s = this.s!;
+		const res = await this.send({
+			method: 'GET',
+			url: childAddress(s.graphBaseUrl, s.target, s.name),
+			headers: { Authorization: `Bearer ${token}` }
+		});
+		if (isNetworkFailure(res) || res.status !== 200) return false;
+		const item = parseUploadedItem(parseJson(res.text));
+		if (!item || item.size !== s.size || !item.quickXorHash) return false;
+		const full = this.hasher.clone();
+		try {
+			for (let a = s.acknowledged; a < s.size; a += REALIGN_CHUNK) {
+				full.update(await this.readRange(a, Math.min(s.size, a + REALIGN_CHUNK)));
+			}
+		} catch {
+			return false;
+		}
+		if (full.digest() !== item.quickXorHash) return false;
+		this.hasher = full;
+		s.acknowledged = s.size;
+		s.session = null;
+		s.item = item;
+		this.emitProgress();
+		await this.setStatus('verifying');
+		return true;
+	}
+
+	private async restartSession(reason: SessionRestartReason): Promise<Step> {
+		const s = this.s!;
+		if (reason !== 'session-age') {
+			if (s.sessionRestarts >= this.options.maxSessionRestarts) {
+				return this.fail('session-lost-repeatedly', { restarts: s.sessionRestarts, reason }, true);
+			}
+			s.sessionRestarts++;
+		}
+		const old = s.session;
+		const discardedBytes = s.acknowledged;
+		this.dropSession();
+		await this.save();
+		this.emit({ type: 'session-restarted', jobId: s.id, reason, discardedBytes });
+		this.emitProgress();
+		// Free the old session's bytes on OneDrive; whether that works does not matter here.
+		if (old && reason === 'session-age') await this.send({ method: 'DELETE', url: old.uploadUrl, headers: {} });
+		return null;
+	}
+
+	// ---- fragments -----------------------------------------------------------------------------
+
+	private async sendFragment(ctx: SliceContext): Promise<Step> {
+		const s = this.s!;
+		const session = s.session!;
+		const start = s.acknowledged;
+		let fragment: Buffered;
+		try {
+			fragment = await this.fragmentAt(start, fragmentEnd(s.plan, start, s.size));
+		} catch (e) {
+			return this.fail('file-unreadable', { start, detail: e instanceof Error ? e.message : String(e) }, true);
+		}
+		const { end, bytes } = fragment;
+		this.current = fragment;
+		this.startPrefetch(end);
+		if (end === s.size && s.finalSentAt === null) {
+			s.finalSentAt = this.ports.clock.now();
+			await this.save();
+		}
+		ctx.fragments++;
+		const started = this.ports.clock.now();
+		const pending = this.send({
+			method: 'PUT',
+			url: session.uploadUrl,
+			headers: { 'Content-Length': String(bytes.length), 'Content-Range': contentRange(start, end, s.size) },
+			body: bytes
+		});
+		// Hash while the bytes travel; it only counts once OneDrive acknowledges them.
+		const tentative = this.hasher.clone().update(bytes);
+		const res = await pending;
+		const elapsed = this.ports.clock.now() - started;
+		if (isNetworkFailure(res)) {
+			this.positionKnown = false;
+			return this.transient('network', null, true);
+		}
+		const body = parseJson(res.text);
+		const context = { status: res.status, graphCode: graphErrorCodes(body)[0] ?? null, start, end };
+		switch (res.status) {
+			case 202: {
+				session.expiresAt = expirationOf(body) ?? session.expiresAt;
+				const next = firstMissingByte(body);
+				if (next === undefined || next === null || next === end) {
+					this.hasher = tentative;
+					s.acknowledged = end;
+					s.plan = recordFragmentSuccess(s.plan, bytes.length, elapsed);
+				} else if (next >= start && next < end) {
+					// Only a prefix was kept (a cut connection can do this): resend from there.
+					this.hasher.update(bytes.subarray(0, next - start));
+					s.acknowledged = next;
+					s.plan = recordFragmentFailure(s.plan);
+					this.emit({ type: 'realigned', jobId: s.id, from: end, to: next });
+				} else if (next > s.size) {
+					return this.fail('unexpected-response', { ...context, nextExpected: next }, true);
+				} else {
+					const moved = await this.realignTo(next);
+					if (moved) return moved;
+				}
+				s.attempt = 0;
+				s.notBefore = null;
+				await this.save();
+				this.emitProgress();
+				return null;
+			}
+			case 200:
+			case 201: {
+				const item = parseUploadedItem(body);
+				if (end !== s.size || !item) return this.fail('unexpected-response', context, true);
+				this.hasher = tentative;
+				s.acknowledged = end;
+				s.plan = recordFragmentSuccess(s.plan, bytes.length, elapsed);
+				s.session = null;
+				s.item = item;
+				s.attempt = 0;
+				s.notBefore = null;
+				this.releaseBuffers();
+				this.emitProgress();
+				await this.setStatus('verifying');
+				return null;
+			}
+			case 416:
+				// OneDrive already has (some of) these bytes: ask where it stands and send only the rest.
+				this.positionKnown = false;
+				return this.countAttempt('http-416', context);
+			case 404:
+				return this.restartSession('session-not-found');
+			case 401:
+				return this.restartSession('upload-url-expired');
+			case 409:
+				return this.toConflict({ ...context, conflictBehavior: s.conflictBehavior });
+			default:
+				if (res.status >= 500) this.positionKnown = false;
+				return this.commonFailure(res, context, 'fragment-rejected');
+		}
+	}
+
+	/** Bytes for [start, end), from the prefetch when it lines up; its own end may differ. */
+	private async fragmentAt(start: number, end: number): Promise<Buffered> {
+		const pre = this.prefetch;
+		this.prefetch = null;
+		if (pre && pre.start === start) {
+			const bytes = await pre.promise;
+			if (bytes && bytes.length === pre.end - pre.start) {
+				// The plan may have changed since the prefetch was sized; both sizes are valid fragments.
+				return end < pre.end
+					? { start, end, bytes: bytes.subarray(0, end - start) }
+					: { start, end: pre.end, bytes };
+			}
+		}
+		const bytes = await this.ports.bytes.read(start, end);
+		if (bytes.length !== end - start) throw new Error(`short read: ${bytes.length} of ${end - start} bytes`);
+		return { start, end, bytes };
+	}
+
+	private startPrefetch(from: number): void {
+		const s = this.s!;
+		if (from >= s.size) return;
+		const end = fragmentEnd(s.plan, from, s.size);
+		const promise = this.ports.bytes.read(from, end).then(
+			(b) => b,
+			() => null
+		);
+		this.prefetch = { start: from, end, promise };
+	}
+
+	/** Any cached bytes covering [a, b), else a read from the ByteSource. */
+	private async readRange(a: number, b: number): Promise<Uint8Array> {
+		const cur = this.current;
+		if (cur && cur.start <= a && b <= cur.end) return cur.bytes.subarray(a - cur.start, b - cur.start);
+		const bytes = await this.ports.bytes.read(a, b);
+		if (bytes.length !== b - a) throw new Error(`short read: ${bytes.length} of ${b - a} bytes`);
+		return bytes;
+	}
+
+	/** Moves the acknowledged offset to what the server says, carrying the hash along. */
+	private async realignTo(next: number): Promise<Step> {
+		const s = this.s!;
+		const from = s.acknowledged;
+		if (next === from) return null;
+		try {
+			if (next > from) {
+				for (let a = from; a < next; a += REALIGN_CHUNK) {
+					this.hasher.update(await this.readRange(a, Math.min(next, a + REALIGN_CHUNK)));
+				}
+			} else {
+				for (let b = from; b > next; b -= REALIGN_CHUNK) {
+					this.hasher.retract(await this.readRange(Math.max(next, b - REALIGN_CHUNK), b));
+				}
+			}
+		} catch (e) {
+			// The hash no longer matches any offset we can trust: start over from byte 0.
+			this.resetBytes();
+			this.dropSession();
+			await this.save();
+			return this.fail('file-unreadable', { at: next, detail: e instanceof Error ? e.message : String(e) }, true);
+		}
+		s.acknowledged = next;
+		this.prefetch = null;
+		this.emit({ type: 'realigned', jobId: s.id, from, to: next });
+		this.emitProgress();
+		return null;
+	}
+
+	// ---- verification --------------------------------------------------------------------------
+
+	private async verifyStep(ctx: SliceContext): Promise<Step> {
+		const s = this.s!;
+		const item = s.item;
+		if (!item) return this.fail('unexpected-response', { phase: 'verifying-without-item' }, true);
+		const computed = this.hasher.digest();
+		if (item.size >= 0 && item.size !== s.size) {
+			return this.verificationFailed('size-mismatch', { expected: s.size, reported: item.size });
+		}
+		if (item.quickXorHash) {
+			if (item.quickXorHash !== computed) {
+				return this.verificationFailed('hash-mismatch', { expected: computed, reported: item.quickXorHash });
+			}
+			return this.finish(true, computed);
+		}
+		// OneDrive may fill hashes in a little later (onedrive-graph.md §4.3): ask a few times.
+		const delays = this.options.verifyLookupDelaysMs;
+		if (s.verifyLookups >= delays.length) return this.finish(false, computed);
+		if (s.notBefore === null) {
+			s.notBefore = this.ports.clock.now() + (delays[s.verifyLookups] ?? 0);
+			await this.save();
+		}
+		const waiting = await this.waitTurn(ctx);
+		if (waiting) return waiting;
+		const token = await this.peekToken();
+		if (token === null) {
+			// Nobody can ask OneDrive now; the bytes are there and acknowledged. Say it is unverified.
+			return this.finish(false, computed);
+		}
+		const res = await this.send({
+			method: 'GET',
+			url: `${itemUrl(s.graphBaseUrl, item.driveId, item.id)}?$select=id,name,size,file,webUrl,parentReference,video`,
+			headers: { Authorization: `Bearer ${token}` }
+		});
+		s.verifyLookups++;
+		s.notBefore = null;
+		if (!isNetworkFailure(res) && res.status === 200) {
+			const fresh = parseUploadedItem(parseJson(res.text));
+			if (fresh) s.item = { ...item, ...fresh, driveId: fresh.driveId ?? item.driveId };
+		}
+		await this.save();
+		return null;
+	}
+
+	private async verificationFailed(code: 'hash-mismatch' | 'size-mismatch', context: ErrorContext): Promise<Step> {
+		const s = this.s!;
+		// The retry overwrites the bad copy rather than adding "name 1.mp4" beside it.
+		s.replaceItemId = s.item?.id ?? null;
+		s.item = null;
+		this.dropSession();
+		return this.fail(code, { ...context, itemId: s.replaceItemId }, true);
+	}
+
+	private async finish(verified: boolean, quickXorHash: string): Promise<Step> {
+		const s = this.s!;
+		s.verified = verified;
+		s.notBefore = null;
+		this.emit({ type: 'verified', jobId: s.id, quickXorHash, verified });
+		await this.setStatus('done');
+		return this.result('done');
+	}
+
+	// ---- failures ------------------------------------------------------------------------------
+
+	/** A failure worth retrying after a wait: Retry-After when known, else backoff with full jitter. */
+	private async transient(cause: string, retryAfter: number | null, shrink: boolean): Promise<Step> {
+		const s = this.s!;
+		if (cause === 'network' && !this.ports.connectivity.isOnline()) return this.pauseFor('offline');
+		s.attempt++;
+		if (s.attempt > this.options.maxAttempts) {
+			return this.fail('retries-exhausted', { cause, attempts: s.attempt - 1, acknowledged: s.acknowledged }, true);
+		}
+		if (shrink) s.plan = recordFragmentFailure(s.plan);
+		const delayMs = retryAfter ?? backoffMs(s.attempt, this.ports.random);
+		s.notBefore = this.ports.clock.now() + delayMs;
+		await this.save();
+		this.emit({ type: 'retry-scheduled', jobId: s.id, attempt: s.attempt, delayMs, cause });
+		return null;
+	}
+
+	/** A failure that is retried at once but still counts towards maxAttempts (416 loops). */
+	private async countAttempt(cause: string, context: ErrorContext): Promise<Step> {
+		const s = this.s!;
+		s.attempt++;
+		if (s.attempt > this.options.maxAttempts) {
+			return this.fail('retries-exhausted', { ...context, cause, attempts: s.attempt - 1 }, true);
+		}
+		await this.save();
+		return null;
+	}
+
+	private async fail(code: UploadErrorCode, context: ErrorContext, retryable: boolean): Promise<Step> {
+		const error = new UploadError(code, context, retryable).toInfo(this.ports.clock.now());
+		this.s!.notBefore = null;
+		await this.setStatus('error', { error });
+		return this.result('stopped');
+	}
+
+	private async toConflict(context: ErrorContext): Promise<Step> {
+		const error = new UploadError('name-conflict', context, true).toInfo(this.ports.clock.now());
+		await this.setStatus('conflict', { error });
+		return this.result('stopped');
+	}
+
+	private async pauseFor(reason: PauseReason): Promise<Step> {
+		this.positionKnown = false;
+		await this.setStatus('paused', { pause: reason });
+		return this.result('stopped');
+	}
+
+	/** A token for a step that needs one; otherwise the step that was taken (pause, or a retry later). */
+	private async token(forceRefresh: boolean): Promise<string | Step> {
+		let result;
+		try {
+			result = await this.ports.tokens.getToken({ forceRefresh });
+		} catch {
+			return this.transient('token-source', null, false);
+		}
+		if (result.kind === 'token') return result.accessToken;
+		return this.pauseFor(result.kind === 'no-page' ? 'needs-page' : 'needs-sign-in');
+	}
+
+	/** A token if one is to be had right now, without changing the job's state. */
+	private async peekToken(): Promise<string | null> {
+		try {
+			const result = await this.ports.tokens.getToken({ forceRefresh: false });
+			return result.kind === 'token' ? result.accessToken : null;
+		} catch {
+			return null;
+		}
+	}
+
+	// ---- state ---------------------------------------------------------------------------------
+
+	private async load(): Promise<UploadJobState> {
+		if (this.s) return this.s;
+		const stored = await this.ports.store.load();
+		if (!isUploadJobState(stored)) throw new UploadError('invalid-job', { found: stored === undefined ? 'nothing' : 'corrupt' });
+		if (stored.size !== this.ports.bytes.size) {
+			throw new UploadError('invalid-job', { size: stored.size, bytes: this.ports.bytes.size });
+		}
+		this.adopt(copy(stored));
+		return this.s!;
+	}
+
+	private adopt(state: UploadJobState): void {
+		this.s = state;
+		this.hasher = QuickXorHash.fromState(state.hash);
+		this.positionKnown = false;
+	}
+
+	private async setStatus(to: UploadStatus, details: Parameters<typeof transition>[3] = {}): Promise<void> {
+		const from = this.s!.status;
+		this.s = transition(this.s!, to, this.ports.clock.now(), details);
+		if (to === 'done' || to === 'cancelled') this.releaseBuffers();
+		await this.save();
+		const s = this.s;
+		this.emit({ type: 'state-changed', jobId: s.id, from, to, pause: s.pause, error: s.error });
+	}
+
+	private async save(): Promise<void> {
+		const s = this.s!;
+		s.hash = this.hasher.toState();
+		s.updatedAt = this.ports.clock.now();
+		await this.ports.store.save(copy(s));
+	}
+
+	/** Forget the session and every acknowledged byte (a new session starts from 0). */
+	private dropSession(): void {
+		this.s!.session = null;
+		this.resetBytes();
+	}
+
+	private resetBytes(): void {
+		const s = this.s!;
+		s.acknowledged = 0;
+		s.finalSentAt = null;
+		this.hasher = new QuickXorHash();
+		this.positionKnown = true;
+		this.releaseBuffers();
+	}
+
+	private releaseBuffers(): void {
+		this.current = null;
+		this.prefetch = null;
+	}
+
+	private async send(request: HttpRequest): Promise<HttpResponse | NetworkFailure> {
+		try {
+			return await this.ports.transport.send(request);
+		} catch (e) {
+			return { kind: 'network-failure', reason: 'connection', detail: e instanceof Error ? e.message : String(e) };
+		}
+	}
+
+	private emit(event: UploadEvent): void {
+		try {
+			this.ports.events.emit(event);
+		} catch {
+			// A broken listener must not break an upload.
+		}
+	}
+
+	private emitProgress(): void {
+		const s = this.s!;
+		this.emit({
+			type: 'progress',
+			jobId: s.id,
+			acknowledged: s.acknowledged,
+			total: s.size,
+			bytesPerSecond: s.plan.bytesPerSecond
+		});
+	}
+
+	private result(outcome: 'done' | 'yield' | 'stopped'): SliceResult {
+		return { outcome, state: copy(this.s!) };
+	}
+}
+
+function copy<T>(value: T): T {
+	return JSON.parse(JSON.stringify(value)) as T;
+}
