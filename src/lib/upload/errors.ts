@@ -1,27 +1,30 @@
 /** Every way an upload can stop or be refused, as a stable kebab-case code (house rule 6). */
-export type UploadErrorCode =
+export const ERROR_CODES = [
 	// refusals before queueing
-	| 'file-empty'
-	| 'file-too-large'
-	| 'not-a-video'
+	'file-empty',
+	'file-too-large',
+	'not-a-video',
 	// protocol outcomes
-	| 'onedrive-full'
-	| 'name-conflict'
-	| 'hash-mismatch'
-	| 'size-mismatch'
-	| 'sign-in-required'
-	| 'token-rejected'
-	| 'folder-not-found'
-	| 'access-denied'
-	| 'request-rejected'
-	| 'fragment-rejected'
-	| 'retries-exhausted'
-	| 'session-lost-repeatedly'
-	| 'unexpected-response'
-	| 'file-unreadable'
+	'onedrive-full',
+	'name-conflict',
+	'hash-mismatch',
+	'size-mismatch',
+	'sign-in-required',
+	'token-rejected',
+	'folder-not-found',
+	'access-denied',
+	'request-rejected',
+	'fragment-rejected',
+	'retries-exhausted',
+	'session-lost-repeatedly',
+	'unexpected-response',
+	'file-unreadable',
 	// programming or storage faults
-	| 'invalid-transition'
-	| 'invalid-job';
+	'invalid-transition',
+	'invalid-job'
+] as const;
+
+export type UploadErrorCode = (typeof ERROR_CODES)[number];
 
 export type ErrorContext = Record<string, string | number | boolean | null>;
 

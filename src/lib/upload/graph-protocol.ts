@@ -97,6 +97,8 @@ export function retryAfterMs(headers: Record<string, string>, now: number): numb
 	const value = headers['retry-after']?.trim();
 	if (!value) return null;
 	if (/^\d+$/.test(value)) return Number(value) * 1000;
+	// Only an HTTP date is left (e.g. "Wed, 21 Oct 2015 07:28:00 GMT"); Date.parse alone is too lenient.
+	if (!/^[A-Za-z]{3}, /.test(value)) return null;
 	const at = Date.parse(value);
 	return Number.isFinite(at) ? Math.max(0, at - now) : null;
 }

@@ -464,6 +464,15 @@ describe('fragment faults', () => {
 		expect(result.state).toMatchObject({ status: 'done', verified: true });
 	});
 
+	it('a server that keeps accepting nothing cannot hold the job in a loop', async () => {
+		const h = harness(TINY);
+		h.transport.then(expectCreateSession('create', sessionCreated()));
+		for (let i = 0; i <= 8; i++) h.transport.then(expectPut(`put ${i}`, TINY, 0, 1564, accepted(['0-'])));
+		const result = await (await start(h)).runSlice();
+		h.transport.expectFinished();
+		expect(result.state.error).toMatchObject({ code: 'retries-exhausted', context: { cause: 'no-progress', attempts: 8 } });
+	});
+
 	it('409 on the final fragment → conflict', async () => {
 		const h = harness(TINY);
 		h.transport.then(expectCreateSession('create', sessionCreated()), expectPut('final', TINY, 0, 1564, graphError(409, 'nameAlreadyExists')));

@@ -475,7 +475,7 @@ export class UploadCore {
 					this.hasher = tentative;
 					s.acknowledged = end;
 					s.plan = recordFragmentSuccess(s.plan, bytes.length, elapsed);
-				} else if (next >= start && next < end) {
+				} else if (next > start && next < end) {
 					// Only a prefix was kept (a cut connection can do this): resend from there.
 					this.hasher.update(bytes.subarray(0, next - start));
 					s.acknowledged = next;
@@ -484,8 +484,11 @@ export class UploadCore {
 				} else if (next > s.size) {
 					return this.fail('unexpected-response', { ...context, nextExpected: next }, true);
 				} else {
+					// Nothing kept, or OneDrive lost bytes it had acknowledged: go back, but count it,
+					// so a server that keeps doing this cannot hold the job in a loop.
 					const moved = await this.realignTo(next);
 					if (moved) return moved;
+					return this.countAttempt('no-progress', { ...context, nextExpected: next });
 				}
 				s.attempt = 0;
 				s.notBefore = null;
