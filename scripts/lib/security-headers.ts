@@ -11,7 +11,8 @@ export function cspFromPage(html: string): string {
 	const match = META_CSP.exec(html);
 	if (!match?.[1]) throw new Error('The built page has no Content-Security-Policy meta tag.');
 	const fromMeta = match[1].replaceAll('&#39;', "'").replaceAll('&quot;', '"').replaceAll('&amp;', '&');
-	return `${fromMeta}; frame-ancestors 'none'`;
+	// 'self' so MSAL's hidden renewal iframe can load the app's own redirect page; no other site may frame it.
+	return `${fromMeta}; frame-ancestors 'self'`;
 }
 
 export function securityHeaders(csp: string): Record<string, string> {

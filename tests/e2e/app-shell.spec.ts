@@ -15,7 +15,7 @@ test.describe('the installable app shell', () => {
 			});
 
 			const response = await page.goto('/products');
-			expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+			expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'self'");
 			await expect(page.getByRole('heading', { level: 1, name: 'Products' })).toBeVisible();
 
 			// The service worker installs, precaches the shell and takes control.

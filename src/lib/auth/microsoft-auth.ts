@@ -1,0 +1,198 @@
+/**
+ * Microsoft sign-in for OneDrive, on the page only (MSAL cannot run in a service worker).
+ * Tokens live in MSAL's browser cache and nowhere else. The cache belongs to the Reeldrive user
+ * who connected: when another app user signs in on this browser, it is wiped first, so nobody can
+ * use someone else's Microsoft account.
+ */
+import {
+	AuthError,
+	BrowserAuthError,
+	InteractionRequiredAuthError,
+	PublicClientApplication,
+	type AccountInfo,
+	type AuthenticationResult
+} from '@azure/msal-browser';
+import { AppError } from '$lib/errors';
+import type { PublicConfig } from '$lib/config';
+
+export const OWNER_KEY = 'reeldrive.microsoft.owner';
+
+export interface MicrosoftAccount {
+	homeAccountId: string;
+	/** The object id of the user in their tenant (Graph's user id). */
+	localAccountId: string;
+	tenantId: string;
+	username: string;
+	name: string;
+}
+
+function toAccount(info: AccountInfo): MicrosoftAccount {
+	return {
+		homeAccountId: info.homeAccountId,
+		localAccountId: info.localAccountId,
+		tenantId: info.tenantId,
+		username: info.username,
+		name: info.name ?? info.username
+	};
+}
+
+/** Turns MSAL's errors into Reeldrive's codes. */
+export function toAppError(error: unknown): AppError {
+	if (error instanceof AppError) return error;
+	if (error instanceof InteractionRequiredAuthError) {
+		return new AppError('microsoft-reauth-required', { detail: error.errorCode }, error);
+	}
+	if (error instanceof AuthError) {
+		const code = error.errorCode;
+		const text = `${code} ${error.errorMessage}`;
+		if (code === 'user_cancelled' || /access_denied.*cancel|AADSTS50058/i.test(text)) {
+			return new AppError('microsoft-sign-in-cancelled', {}, error);
+		}
+		if (/access_denied|consent_required|AADSTS65004|AADSTS65001/i.test(text)) {
+			return new AppError('microsoft-consent-refused', {}, error);
+		}
+		if (code === 'popup_window_error' || code === 'empty_window_error') {
+			return new AppError('microsoft-popup-blocked', {}, error);
+		}
+		if (code === 'no_network_connectivity' || code === 'endpoints_resolution_error' || /network/i.test(code)) {
+			return new AppError('network-unreachable', { service: 'Microsoft sign-in' }, error);
+		}
+		if (code === 'no_account_error' || code === 'no_tokens_found' || code === 'monitor_window_timeout') {
+			return new AppError('microsoft-reauth-required', { detail: code }, error);
+		}
+		return new AppError('microsoft-sign-in-failed', { detail: code }, error);
+	}
+	if (error instanceof TypeError) return new AppError('network-unreachable', { service: 'Microsoft sign-in' }, error);
+	return new AppError('microsoft-sign-in-failed', {}, error);
+}
+
+export class MicrosoftAuth {
+	readonly #config: PublicConfig['microsoft'];
+	readonly #storage: Storage;
+	#client: PublicClientApplication | undefined;
+	#ready: Promise<AuthenticationResult | null> | undefined;
+
+	constructor(config: PublicConfig['microsoft'], storage: Storage = localStorage) {
+		this.#config = config;
+		this.#storage = storage;
+	}
+
+	#msal(): PublicClientApplication {
+		this.#client ??= new PublicClientApplication({
+			auth: {
+				clientId: this.#config.clientId,
+				authority: this.#config.authority,
+				knownAuthorities: this.#config.knownAuthorities,
+				authorityMetadata: this.#config.authorityMetadata || undefined,
+				redirectUri: this.#config.redirectUri,
+				postLogoutRedirectUri: null
+			},
+			// localStorage, so every tab (and the token broker for uploads) shares one sign-in.
+			cache: { cacheLocation: 'localStorage' }
+		});
+		return this.#client;
+	}
+
+	/** Loads MSAL and completes a redirect sign-in if this page load is the return from one. */
+	initialize(): Promise<AuthenticationResult | null> {
+		this.#ready ??= (async () => {
+			const msal = this.#msal();
+			await msal.initialize();
+			try {
+				const result = await msal.handleRedirectPromise();
+				if (result?.account) msal.setActiveAccount(result.account);
+				return result;
+			} catch (error) {
+				throw toAppError(error);
+			}
+		})();
+		return this.#ready;
+	}
+
+	/**
+	 * Ties this browser's Microsoft cache to an app user. If another app user connected here
+	 * before, their Microsoft accounts are removed first.
+	 */
+	async bindToAppUser(appUserId: string): Promise<void> {
+		await this.initialize();
+		const owner = this.#storage.getItem(OWNER_KEY);
+		if (owner && owner !== appUserId) await this.#clearAll();
+		this.#storage.setItem(OWNER_KEY, appUserId);
+	}
+
+	/** On app sign-out: this browser forgets every Microsoft account and token. */
+	async releaseAppUser(): Promise<void> {
+		await this.initialize();
+		await this.#clearAll();
+		this.#storage.removeItem(OWNER_KEY);
+	}
+
+	account(): MicrosoftAccount | null {
+		const msal = this.#client;
+		if (!msal) return null;
+		const info = msal.getActiveAccount() ?? msal.getAllAccounts()[0] ?? null;
+		return info ? toAccount(info) : null;
+	}
+
+	/** Starts Microsoft sign-in. A redirect leaves the page; a popup resolves with the account. */
+	async connect(options: { mode: 'redirect' | 'popup'; loginHint?: string }): Promise<MicrosoftAccount | null> {
+		const msal = this.#msal();
+		await this.initialize();
+		const request = {
+			scopes: this.#config.scopes,
+			prompt: 'select_account',
+			loginHint: options.loginHint
+		};
+		try {
+			if (options.mode === 'redirect') {
+				// Come back to the page that started the sign-in (Settings, or wherever it was asked).
+				await msal.loginRedirect({ ...request, redirectStartPage: location.href });
+				return null;
+			}
+			const result = await msal.loginPopup(request);
+			if (!result.account) return null;
+			msal.setActiveAccount(result.account);
+			return toAccount(result.account);
+		} catch (error) {
+			throw toAppError(error);
+		}
+	}
+
+	/**
+	 * A Graph access token without any prompt: from the cache, or renewed with the refresh token.
+	 * When that is impossible (expired, revoked, consent withdrawn) it throws
+	 * `microsoft-reauth-required` and never starts an interactive sign-in by itself.
+	 */
+	async getAccessToken(options: { forceRefresh?: boolean } = {}): Promise<string> {
+		const msal = this.#msal();
+		await this.initialize();
+		const account = msal.getActiveAccount() ?? msal.getAllAccounts()[0];
+		if (!account) throw new AppError('microsoft-not-connected');
+		try {
+			const result = await msal.acquireTokenSilent({
+				account,
+				scopes: this.#config.scopes,
+				forceRefresh: options.forceRefresh ?? false
+			});
+			return result.accessToken;
+		} catch (error) {
+			if (error instanceof BrowserAuthError && error.errorCode === 'no_network_connectivity') {
+				throw new AppError('network-unreachable', { service: 'Microsoft sign-in' }, error);
+			}
+			throw toAppError(error);
+		}
+	}
+
+	/** Removes the connected account's tokens from this browser; nothing else is touched. */
+	async disconnect(): Promise<void> {
+		await this.initialize();
+		await this.#clearAll();
+	}
+
+	async #clearAll(): Promise<void> {
+		const msal = this.#msal();
+		for (const account of msal.getAllAccounts()) await msal.clearCache({ account });
+		await msal.clearCache();
+		msal.setActiveAccount(null);
+	}
+}
