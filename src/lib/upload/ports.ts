@@ -11,7 +11,11 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export interface HttpRequest {
 	method: HttpMethod;
 	url: string;
-	/** Exactly the headers to send; the transport must not add an Authorization header. */
+	/**
+	 * Exactly the headers to send; the transport must not add any (above all no Authorization on
+	 * upload URLs). Content-Length is stated for transports that need it; a fetch-based one leaves
+	 * it to fetch, which derives it from the body and refuses it as a header.
+	 */
 	headers: Record<string, string>;
 	body?: Uint8Array | string;
 }
