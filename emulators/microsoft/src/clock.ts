@@ -17,4 +17,9 @@ export class EmulatorClock {
 	iso(ms = this.now()): string {
 		return new Date(ms).toISOString();
 	}
+
+	/** Item timestamps, to the second as OneDrive shows them (2016-03-21T20:01:37Z). */
+	stamp(ms = this.now()): string {
+		return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+	}
 }

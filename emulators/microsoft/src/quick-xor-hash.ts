@@ -41,7 +41,7 @@ export class QuickXorHash {
 		const lanes = this.lanes;
 		let lane = this.length % LANES;
 		for (let i = 0; i < data.length; i++) {
-			lanes[lane] ^= data[i]!;
+			lanes[lane]! ^= data[i]!;
 			lane++;
 			if (lane === LANES) lane = 0;
 		}
