@@ -1,0 +1,32 @@
+/**
+ * The composition root of the page: one Supabase client, one Microsoft sign-in and one Graph
+ * client, built from the validated configuration. Managers use these; components never do.
+ */
+import { publicConfig, type PublicConfig } from '$lib/config';
+import { MicrosoftAuth } from '$lib/auth/microsoft-auth';
+import { GraphClient } from '$lib/graph/graph-client';
+import { createSupabase, type ReeldriveSupabase } from '$lib/supabase/client';
+
+export interface Services {
+	config: PublicConfig;
+	supabase: ReeldriveSupabase;
+	microsoft: MicrosoftAuth;
+	graph: GraphClient;
+}
+
+let services: Services | undefined;
+
+export function getServices(): Services {
+	if (!publicConfig.ok) throw new Error('Reeldrive is not configured; the configuration page explains what to fix.');
+	if (!services) {
+		const config = publicConfig.config;
+		const microsoft = new MicrosoftAuth(config.microsoft);
+		services = {
+			config,
+			supabase: createSupabase(config.supabase.url, config.supabase.anonKey),
+			microsoft,
+			graph: new GraphClient({ baseUrl: config.graphBaseUrl, tokens: microsoft })
+		};
+	}
+	return services;
+}

@@ -1,0 +1,246 @@
+/**
+ * The signed-in user's OneDrive connection: who is connected, the drive and its quota, the
+ * default folder, and whether Microsoft needs the person to sign in again. The database learns
+ * only ids, names and status; tokens stay in MSAL's cache in this browser.
+ */
+import { AppError } from '$lib/errors';
+import type { MicrosoftAccount } from '$lib/auth/microsoft-auth';
+import type { GraphDrive, GraphItem, GraphQuota } from '$lib/graph/graph-client';
+import type { Services } from '$lib/services';
+import { ConnectionRepository, type ConnectionRow } from '$lib/supabase/connections';
+import { FolderBrowser } from './folder-browser.svelte';
+
+export type ConnectionState =
+	| 'loading'
+	/** Never connected, or this browser holds no Microsoft sign-in for the recorded account. */
+	| 'not-connected'
+	| 'connected'
+	| 'needs-reauth'
+	| 'disconnected';
+
+export const DEFAULT_FOLDER_NAME = 'Reeldrive';
+
+export interface DefaultFolder {
+	id: string;
+	path: string;
+}
+
+/** A drive item's path from the root, e.g. "/Videos/Blender", from its parentReference. */
+export function itemPath(item: GraphItem): string {
+	if (item.root) return '/';
+	const parent = item.parentReference?.path ?? '';
+	// Graph writes parent paths as "/drive/root:" or "/drives/{id}/root:/Videos".
+	const afterRoot = parent.includes('root:') ? parent.slice(parent.indexOf('root:') + 5) : '';
+	return `${decodeURIComponent(afterRoot).replace(/\/+$/, '')}/${item.name}`;
+}
+
+export class OneDriveManager {
+	state = $state<ConnectionState>('loading');
+	row = $state<ConnectionRow | null>(null);
+	account = $state<MicrosoftAccount | null>(null);
+	quota = $state<GraphQuota | null>(null);
+	driveType = $state<GraphDrive['driveType'] | null>(null);
+	/** The chosen default folder was deleted or moved away: the person must choose again. */
+	folderMissing = $state(false);
+	/** After connecting: the Microsoft account differs from the one the existing videos live in. */
+	accountChangedFrom = $state<string | null>(null);
+	error = $state<AppError | null>(null);
+
+	#services: Services | undefined;
+	#repository: ConnectionRepository | undefined;
+
+	get defaultFolder(): DefaultFolder | null {
+		const row = this.row;
+		return row?.default_folder_id && row.default_folder_path
+			? { id: row.default_folder_id, path: row.default_folder_path }
+			: null;
+	}
+
+	#deps(): { services: Services; repository: ConnectionRepository } {
+		if (!this.#services || !this.#repository) throw new Error('OneDriveManager.start() was not called.');
+		return { services: this.#services, repository: this.#repository };
+	}
+
+	/**
+	 * Loads the connection for the signed-in user, completing a redirect sign-in if this page
+	 * load is the return from Microsoft.
+	 */
+	async start(services: Services): Promise<void> {
+		this.#services = services;
+		this.#repository = new ConnectionRepository(services.supabase);
+		this.state = 'loading';
+		this.error = null;
+		try {
+			const redirect = await services.microsoft.initialize();
+			this.row = await this.#repository.get();
+			this.account = services.microsoft.account();
+			if (redirect?.account && this.account) {
+				await this.#recordConnection(this.account);
+				return;
+			}
+			await this.refresh();
+		} catch (error) {
+			this.#fail(error);
+		}
+	}
+
+	/** Forgets everything about the previous user (on sign-out). */
+	reset(): void {
+		this.state = 'loading';
+		this.row = null;
+		this.account = null;
+		this.quota = null;
+		this.driveType = null;
+		this.folderMissing = false;
+		this.accountChangedFrom = null;
+		this.error = null;
+	}
+
+	/** Re-reads the drive (quota) and checks that the default folder still exists. */
+	async refresh(): Promise<void> {
+		const { services } = this.#deps();
+		const row = this.row;
+		if (!row || row.status === 'disconnected') {
+			this.state = row ? 'disconnected' : 'not-connected';
+			return;
+		}
+		if (!this.account || this.account.localAccountId !== row.microsoft_account_id) {
+			// The database says connected, but this browser has no sign-in for that account.
+			this.state = row.status === 'needs_reauth' ? 'needs-reauth' : 'not-connected';
+			return;
+		}
+		try {
+			const drive = await services.graph.drive();
+			this.quota = drive.quota ?? null;
+			this.driveType = drive.driveType;
+			if (row.status !== 'connected') this.row = await this.#deps().repository.setStatus('connected');
+			this.state = 'connected';
+			await this.verifyDefaultFolder();
+		} catch (error) {
+			await this.#handleGraphFailure(error);
+		}
+	}
+
+	async connect(mode: 'redirect' | 'popup' = 'redirect'): Promise<void> {
+		const { services } = this.#deps();
+		this.error = null;
+		try {
+			const account = await services.microsoft.connect({
+				mode,
+				loginHint: this.row?.microsoft_username ?? undefined
+			});
+			// A redirect leaves the page; start() finishes the job when Microsoft sends us back.
+			if (account) {
+				this.account = account;
+				await this.#recordConnection(account);
+			}
+		} catch (error) {
+			this.#fail(error);
+		}
+	}
+
+	async #recordConnection(account: MicrosoftAccount): Promise<void> {
+		const { services, repository } = this.#deps();
+		const [me, drive] = await Promise.all([services.graph.me(), services.graph.drive()]);
+		const previous = this.row;
+		const sameAccount = previous?.microsoft_account_id === me.id;
+		this.accountChangedFrom =
+			previous && !sameAccount ? (previous.microsoft_username ?? previous.microsoft_account_id) : null;
+		this.row = await repository.connect(
+			{
+				microsoft_account_id: me.id,
+				microsoft_username: me.userPrincipalName ?? account.username,
+				drive_id: drive.id,
+				drive_type: drive.driveType === 'personal' ? 'personal' : 'business'
+			},
+			sameAccount
+		);
+		this.quota = drive.quota ?? null;
+		this.driveType = drive.driveType;
+		this.state = 'connected';
+		this.folderMissing = false;
+		await this.verifyDefaultFolder();
+	}
+
+	/** Removes this browser's Microsoft tokens; videos and OneDrive files stay untouched. */
+	async disconnect(): Promise<void> {
+		const { services, repository } = this.#deps();
+		this.error = null;
+		try {
+			await services.microsoft.disconnect();
+			this.account = null;
+			this.quota = null;
+			if (this.row) this.row = await repository.setStatus('disconnected');
+			this.state = 'disconnected';
+		} catch (error) {
+			this.#fail(error);
+		}
+	}
+
+	/** A browser over this user's OneDrive folders, for the folder picker. */
+	createFolderBrowser(): FolderBrowser {
+		return new FolderBrowser(this.#deps().services.graph);
+	}
+
+	async chooseFolder(folder: DefaultFolder): Promise<void> {
+		this.error = null;
+		try {
+			this.row = await this.#deps().repository.setDefaultFolder(folder.id, folder.path);
+			this.folderMissing = false;
+		} catch (error) {
+			this.#fail(error);
+		}
+	}
+
+	/** Notices a default folder deleted or moved away outside Reeldrive. */
+	async verifyDefaultFolder(): Promise<void> {
+		const folder = this.defaultFolder;
+		if (!folder) return;
+		try {
+			const item = await this.#deps().services.graph.item(folder.id, 'Your default folder');
+			this.folderMissing = !!item.deleted || itemPath(item) !== folder.path;
+		} catch (error) {
+			if (error instanceof AppError && error.code === 'graph-not-found') this.folderMissing = true;
+			else throw error;
+		}
+	}
+
+	/**
+	 * Where uploads go: the chosen folder, or a "Reeldrive" folder under the root, created on
+	 * first use. Refuses when the chosen folder went missing, so the person chooses again.
+	 */
+	async uploadFolder(): Promise<DefaultFolder> {
+		const { services } = this.#deps();
+		if (this.defaultFolder) {
+			await this.verifyDefaultFolder();
+			if (this.folderMissing) throw new AppError('graph-not-found', { what: 'Your default folder' });
+			return this.defaultFolder;
+		}
+		try {
+			const existing = await services.graph.itemByPath(`/${DEFAULT_FOLDER_NAME}`);
+			if (existing.folder) return { id: existing.id, path: `/${DEFAULT_FOLDER_NAME}` };
+		} catch (error) {
+			if (!(error instanceof AppError && error.code === 'graph-not-found')) throw error;
+		}
+		const created = await services.graph.createFolder('root', DEFAULT_FOLDER_NAME, 'fail');
+		return { id: created.id, path: `/${DEFAULT_FOLDER_NAME}` };
+	}
+
+	async #handleGraphFailure(error: unknown): Promise<void> {
+		if (error instanceof AppError && (error.code === 'microsoft-reauth-required' || error.code === 'graph-unauthorized')) {
+			this.state = 'needs-reauth';
+			if (this.row && this.row.status !== 'needs_reauth') {
+				this.row = await this.#deps().repository.setStatus('needs_reauth');
+			}
+			return;
+		}
+		this.#fail(error);
+	}
+
+	#fail(error: unknown): void {
+		this.error = error instanceof AppError ? error : new AppError('graph-failed', {}, error);
+		if (this.state === 'loading') this.state = this.row ? 'connected' : 'not-connected';
+	}
+}
+
+export const onedrive = new OneDriveManager();
