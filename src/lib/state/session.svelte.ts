@@ -21,13 +21,15 @@ export class SessionManager {
 	user = $state<AppUser | null>(null);
 
 	#services: Services | undefined;
-	#listeners = new Set<Listener>();
+	#listeners: Listener[] = [];
 	#started = false;
 
 	/** Runs `listener` whenever the signed-in user changes (including to nobody). */
 	onUserChange(listener: Listener): () => void {
-		this.#listeners.add(listener);
-		return () => this.#listeners.delete(listener);
+		this.#listeners.push(listener);
+		return () => {
+			this.#listeners = this.#listeners.filter((entry) => entry !== listener);
+		};
 	}
 
 	async start(services: Services): Promise<void> {
