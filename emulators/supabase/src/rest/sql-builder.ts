@@ -182,7 +182,7 @@ function conditionSql(ctx: BuildContext, source: Source, alias: string, conditio
 	return condition.negate ? `not (${sql})` : sql;
 }
 
-function filterSql(ctx: BuildContext, source: Source, alias: string, filter: Filter, embeds: Map<string, string>): string {
+function filterSql(ctx: BuildContext, source: Source, alias: string, filter: Filter, embeds: Map<string, () => string>): string {
 	if (filter.type === 'logic') {
 		const parts = filter.children.map((child) => filterSql(ctx, source, alias, child, embeds));
 		const sql = `(${parts.join(filter.operator === 'and' ? ' and ' : ' or ')})`;
@@ -195,7 +195,7 @@ function filterSql(ctx: BuildContext, source: Source, alias: string, filter: Fil
 			throw new RestError(400, 'PGRST120', `Only is null or not is null filters are allowed on embedded resources`, null, null);
 		}
 		const wantsRows = (String(filter.value) === 'not_null') !== filter.negate;
-		return wantsRows ? embedExists : `not ${embedExists}`;
+		return wantsRows ? embedExists() : `not ${embedExists()}`;
 	}
 	return conditionSql(ctx, source, alias, filter);
 }
@@ -206,7 +206,7 @@ export function whereSql(
 	alias: string,
 	filters: Filter[],
 	extra: string[] = [],
-	embeds = new Map<string, string>()
+	embeds = new Map<string, () => string>()
 ): string {
 	const parts = [...extra, ...filters.map((f) => filterSql(ctx, source, alias, f, embeds))];
 	return parts.length ? ` where ${parts.join(' and ')}` : '';
@@ -235,8 +235,9 @@ interface SelectList {
 	items: string[];
 	/** EXISTS clauses for !inner embeds, to be ANDed into the parent's WHERE. */
 	innerConditions: string[];
-	/** EXISTS clauses by embed name/alias, for `embed=is.null` filters. */
-	embedExists: Map<string, string>;
+	/** EXISTS clauses by embed name/alias, for `embed=is.null` filters; built (and their
+	 * parameters bound) only when such a filter uses them. */
+	embedExists: Map<string, () => string>;
 }
 
 function selectList(ctx: BuildContext, source: Source, alias: string, items: SelectItem[], path: string[]): SelectList {
@@ -260,10 +261,12 @@ function selectList(ctx: BuildContext, source: Source, alias: string, items: Sel
 			const target: Source = { name: rel.target.name, columns: rel.target.columns };
 			const table = `${quoteIdent(ctx.cache.schema)}.${quoteIdent(rel.target.name)}`;
 
-			const existsAlias = nextAlias(ctx);
-			const exists = `exists (select 1 from ${table} as ${existsAlias}${whereSql(ctx, target, existsAlias, modifiers.filters, [joinCondition(rel, alias, existsAlias)])})`;
+			const exists = () => {
+				const existsAlias = nextAlias(ctx);
+				return `exists (select 1 from ${table} as ${existsAlias}${whereSql(ctx, target, existsAlias, modifiers.filters, [joinCondition(rel, alias, existsAlias)])})`;
+			};
 			list.embedExists.set(key, exists);
-			if (item.inner) list.innerConditions.push(exists);
+			if (item.inner) list.innerConditions.push(exists());
 
 			const childAlias = nextAlias(ctx);
 			const onlyCount = item.select.length === 1 && item.select[0]!.type === 'count';
