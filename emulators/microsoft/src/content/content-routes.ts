@@ -155,9 +155,8 @@ export class ContentRoutes {
 		stream.on('data', (chunk: Buffer | string) => {
 			const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
 			if (dropAfter !== undefined && sent + bytes.length >= dropAfter) {
-				res.write(bytes.subarray(0, dropAfter - sent));
 				stream.destroy();
-				res.socket?.destroy();
+				res.write(bytes.subarray(0, dropAfter - sent), () => res.socket?.destroy());
 				return;
 			}
 			sent += bytes.length;

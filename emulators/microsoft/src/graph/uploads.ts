@@ -276,7 +276,9 @@ export async function putFragment(em: Emulator, drive: DriveStore, session: Uplo
 		return { kind: 'failed', error: new GraphError(416, 'invalidRange', 'Uploaded fragment is out of order.', 'fragmentOutOfOrder') };
 	}
 	const isLast = last + 1 === total;
-	if (!isLast && length % FRAGMENT_UNIT !== 0) {
+	// A fragment that ends on a 320 KiB boundary is also accepted: that is how a client resumes
+	// after the service kept only part of the previous fragment.
+	if (!isLast && length % FRAGMENT_UNIT !== 0 && (last + 1) % FRAGMENT_UNIT !== 0) {
 		return {
 			kind: 'failed',
 			error: invalidRequest(`Fragments other than the last must be a multiple of 320 KiB (${FRAGMENT_UNIT} bytes); this one has ${length} bytes.`)

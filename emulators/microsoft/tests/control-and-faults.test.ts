@@ -1,0 +1,194 @@
+// The control API and scheduled faults, over HTTP; and persistence of drives across restarts.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { quickXorHashBase64 } from '../src/quick-xor-hash';
+import { CLIENT_ID, control, graph, passwordToken, startHarness, tokenRequest, type Harness } from './support';
+
+const UNIT = 327_680;
+let h: Harness;
+let token: string;
+beforeAll(async () => {
+	h = await startHarness();
+});
+afterAll(() => h.stop());
+beforeEach(async () => {
+	await control(h.em, 'POST', '/reset');
+	token = await passwordToken(h.em);
+});
+
+async function uploadSession(name = 'f.bin') {
+	const r = await graph(h.em, token, `/me/drive/root:/${name}:/createUploadSession`, { method: 'POST', json: {} });
+	return r.body.uploadUrl as string;
+}
+
+function put(url: string, data: Buffer, first: number, total: number) {
+	return fetch(url, { method: 'PUT', headers: { 'Content-Range': `bytes ${first}-${first + data.length - 1}/${total}` }, body: data });
+}
+
+const pattern = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 13 + 5) & 0xff));
+
+describe('control API', () => {
+	it('seeds a folder tree without bytes; listed hashes match the served synthetic content', async () => {
+		const seeded = await control(h.em, 'POST', '/drives/alice@contoso.test/seed', {
+			path: '/Archive',
+			items: [
+				{ name: '2024', children: [{ name: 'launch.mp4', size: 1_000_003, video: { duration: 61_000, width: 1920, height: 1080 } }] },
+				{ name: 'huge.mov', size: 40 * 1024 ** 3 },
+				{ name: 'Empty', folder: true }
+			]
+		});
+		expect(seeded.created).toBe(4);
+		const files = await control(h.em, 'GET', '/drives/alice@contoso.test/files');
+		const launch = files.items.find((i: any) => i.path === '/Archive/2024/launch.mp4');
+		expect(launch).toMatchObject({ size: 1_000_003, video: { width: 1920 }, synthetic: true });
+		const item = await graph(h.em, token, '/me/drive/root:/Archive/2024/launch.mp4');
+		expect(item.body.video).toMatchObject({ duration: 61_000, width: 1920, height: 1080 });
+		const body = Buffer.from(await (await fetch(item.body['@microsoft.graph.downloadUrl'])).arrayBuffer());
+		expect(body.length).toBe(1_000_003);
+		expect(quickXorHashBase64(body)).toBe(launch.quickXorHash);
+		const drive = await graph(h.em, token, '/me/drive');
+		expect(drive.body.quota.state).toBe('exceeded');
+	});
+
+	it('adds accounts that can sign in and get an empty drive', async () => {
+		const account = await control(h.em, 'POST', '/accounts', { email: 'dave@fabrikam.test', password: 'pw-1', displayName: 'Dave Test', quotaTotal: 1000 });
+		expect(account).toMatchObject({ email: 'dave@fabrikam.test', quota: { total: 1000, used: 0 } });
+		const { body } = await tokenRequest(h.em, { client_id: CLIENT_ID, grant_type: 'password', username: 'dave@fabrikam.test', password: 'pw-1', scope: 'Files.ReadWrite User.Read' });
+		const me = await graph(h.em, body.access_token, '/me');
+		expect(me.body).toMatchObject({ id: account.id, displayName: 'Dave Test' });
+		const children = await graph(h.em, body.access_token, '/me/drive/root/children');
+		expect(children.body.value).toEqual([]);
+		await expect(control(h.em, 'POST', '/accounts', { email: 'dave@fabrikam.test', password: 'x' })).rejects.toThrow(/409/);
+	});
+
+	it('registers extra redirect URIs on localhost only', async () => {
+		const r = await control(h.em, 'POST', '/redirect-uris', { uris: ['http://localhost:39999/cb'] });
+		expect(r.redirectUris).toContain('http://localhost:39999/cb');
+		await expect(control(h.em, 'POST', '/redirect-uris', { uris: ['https://evil.test/cb'] })).rejects.toThrow(/400/);
+	});
+
+	it('refuses callers that are not on loopback, and unknown endpoints', async () => {
+		await expect(control(h.em, 'GET', '/nope')).rejects.toThrow(/404/);
+		await expect(control(h.em, 'POST', '/faults', { kind: 'graph' })).rejects.toThrow(/400/);
+	});
+});
+
+describe('faults', () => {
+	it('fails the token endpoint with 429 and Retry-After, once', async () => {
+		await control(h.em, 'POST', '/faults', { kind: 'token', status: 429, retryAfter: 7 });
+		const fields = { client_id: CLIENT_ID, grant_type: 'password', username: 'alice@contoso.test', password: 'reeldrive-demo', scope: 'Files.Read' };
+		const first = await tokenRequest(h.em, fields);
+		expect(first.status).toBe(429);
+		expect(first.headers.get('retry-after')).toBe('7');
+		expect(first.body.error).toBe('temporarily_unavailable');
+		expect((await tokenRequest(h.em, fields)).status).toBe(200);
+	});
+
+	it('fails Graph calls after letting some through, with the Graph throttling body', async () => {
+		await control(h.em, 'POST', '/faults', { kind: 'graph', method: 'GET', skip: 1, count: 2, status: 429, retryAfter: 3 });
+		const statuses: number[] = [];
+		for (let i = 0; i < 4; i++) statuses.push((await graph(h.em, token, '/me/drive')).status);
+		expect(statuses).toEqual([200, 429, 429, 200]);
+		await control(h.em, 'POST', '/faults', { kind: 'graph', status: 429 });
+		const throttled = await graph(h.em, token, '/me/drive');
+		expect(throttled.body.error).toMatchObject({ code: 'activityLimitReached', innerError: { code: 'throttledRequest' } });
+		const listed = await control(h.em, 'GET', '/faults');
+		expect(listed.faults[0]).toMatchObject({ matched: 3, fired: 2 });
+	});
+
+	it('fails createUploadSession separately from other Graph calls', async () => {
+		await control(h.em, 'POST', '/faults', { kind: 'createUploadSession', status: 503, retryAfter: 1 });
+		expect((await graph(h.em, token, '/me/drive')).status).toBe(200);
+		const r = await graph(h.em, token, '/me/drive/root:/x.bin:/createUploadSession', { method: 'POST', json: {} });
+		expect(r.status).toBe(503);
+		expect(r.headers.get('retry-after')).toBe('1');
+	});
+
+	it('fails a fragment with a 5xx without storing it', async () => {
+		const url = await uploadSession();
+		await control(h.em, 'POST', '/faults', { kind: 'fragment', method: 'PUT', status: 500 });
+		expect((await put(url, pattern(UNIT), 0, UNIT * 2)).status).toBe(500);
+		expect((await (await fetch(url)).json()).nextExpectedRanges).toEqual(['0-']);
+	});
+
+	it('accepts only a prefix of a fragment; the client resumes from nextExpectedRanges', async () => {
+		const data = pattern(UNIT * 2);
+		const url = await uploadSession();
+		await control(h.em, 'POST', '/faults', { kind: 'fragment', acceptPrefixBytes: 100_000 });
+		const partial = await put(url, data.subarray(0, UNIT), 0, data.length);
+		expect(partial.status).toBe(202);
+		expect((await partial.json()).nextExpectedRanges).toEqual(['100000-']);
+		expect((await put(url, data.subarray(100_000, UNIT), 100_000, data.length)).status).toBe(202);
+		const done = await put(url, data.subarray(UNIT), UNIT, data.length);
+		expect(done.status).toBe(201);
+		expect((await done.json()).file.hashes.quickXorHash).toBe(quickXorHashBase64(data));
+	});
+
+	it('drops the connection after N bytes of a fragment, keeping nothing', async () => {
+		const url = await uploadSession();
+		await control(h.em, 'POST', '/faults', { kind: 'fragment', method: 'PUT', dropAfterBytes: 50_000 });
+		await expect(put(url, pattern(UNIT), 0, UNIT * 2)).rejects.toThrow();
+		expect((await (await fetch(url)).json()).nextExpectedRanges).toEqual(['0-']);
+		expect((await put(url, pattern(UNIT), 0, UNIT * 2)).status).toBe(202);
+	});
+
+	it('expires a session on demand', async () => {
+		const url = await uploadSession();
+		await control(h.em, 'POST', '/faults', { kind: 'fragment', expireSession: true });
+		const r = await put(url, pattern(UNIT), 0, UNIT * 2);
+		expect(r.status).toBe(404);
+		expect((await r.json()).error.message).toBe('The upload session was not found');
+	});
+
+	it('adds latency', async () => {
+		await control(h.em, 'POST', '/faults', { kind: 'graph', latencyMs: 300 });
+		const started = Date.now();
+		expect((await graph(h.em, token, '/me/drive')).status).toBe(200);
+		expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+	});
+
+	it('cuts a download short', async () => {
+		const item = await graph(h.em, token, '/me/drive/root:/Videos/clip-h264-aac-640x360-5s.mp4');
+		await control(h.em, 'POST', '/faults', { kind: 'download', dropAfterBytes: 1000 });
+		const response = await fetch(item.body['@microsoft.graph.downloadUrl']);
+		await expect(response.arrayBuffer()).rejects.toThrow();
+	});
+
+	it('fires by seeded probability, the same way each time', async () => {
+		const run = async () => {
+			await control(h.em, 'DELETE', '/faults');
+			await control(h.em, 'POST', '/faults', { kind: 'graph', probability: 0.5, seed: 42, status: 503 });
+			const out: number[] = [];
+			for (let i = 0; i < 12; i++) out.push((await graph(h.em, token, '/me/drive')).status);
+			return out;
+		};
+		const first = await run();
+		expect(first).toContain(503);
+		expect(first).toContain(200);
+		expect(await run()).toEqual(first);
+	});
+});
+
+describe('persistence', () => {
+	it('keeps drives, accounts and keys across a restart', async () => {
+		const dataDir = await mkdtemp(join(tmpdir(), 'ms-emulator-persist-'));
+		try {
+			const first = await startHarness({ dataDir });
+			const t = await passwordToken(first.em);
+			const put = await graph(first.em, t, '/me/drive/root:/kept.txt:/content', { method: 'PUT', body: 'still here' });
+			expect(put.status).toBe(201);
+			await first.stop();
+			const second = await startHarness({ dataDir });
+			try {
+				const again = await graph(second.em, await passwordToken(second.em), '/me/drive/root:/kept.txt');
+				expect(again.body.file.hashes.quickXorHash).toBe(quickXorHashBase64(Buffer.from('still here')));
+			} finally {
+				await second.stop();
+			}
+		} finally {
+			await rm(dataDir, { recursive: true, force: true });
+		}
+	});
+});
