@@ -3,7 +3,9 @@
 # engine Supabase runs: initdb a temporary cluster, load the local bootstrap and every
 # migration, then pg_prove. Exits non-zero on any failure. Works as root (the server runs
 # as the `postgres` user, since initdb refuses root) or as any other user.
-#   bash scripts/db/pg15-test.sh
+#   bash scripts/db/pg15-test.sh             pgTAP only
+#   bash scripts/db/pg15-test.sh --with-api  also the supabase-js REST suite against the
+#                                            local API running on this server (DATABASE_URL mode)
 # Needs: postgresql-15 server binaries, postgresql-15-pgtap and pg_prove.
 set -euo pipefail
 
@@ -48,3 +50,11 @@ done
 "$bin/psql" -X -q -v ON_ERROR_STOP=1 -c 'create extension if not exists pgtap with schema extensions' >/dev/null
 
 pg_prove --ext .sql -r "$repo/supabase/tests"
+
+if [[ ${1:-} == --with-api ]]; then
+  # A database of its own: the API applies bootstrap, migrations and seed itself.
+  "$bin/psql" -X -q -c 'create database reeldrive_api' >/dev/null
+  cd "$repo"
+  SUPABASE_TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:$port/reeldrive_api" \
+    npx vitest run --project integration emulators/supabase/tests/rest.test.ts
+fi

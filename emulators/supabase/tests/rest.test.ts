@@ -231,6 +231,13 @@ describe('PostgREST grammar', () => {
 		expect(trimmed.data).toMatchObject({ videos: [] });
 	});
 
+	it('embed=is.null and embed=not.is.null filter parents by related rows', async () => {
+		const without = await asAlice.from('products').select('title, videos(id)').is('videos', null);
+		expect(without.data!.map((p) => p.title).sort()).toEqual(['Bamboo cutting board set', 'Trail running shoes, size 42']);
+		const withSome = await asAlice.from('products').select('title, videos(id)').not('videos', 'is', null);
+		expect(withSome.data!.map((p) => p.title)).toEqual(['Stainless steel French press, 1 l']);
+	});
+
 	it('returns Postgres\' own JSON for values (bigint, jsonb, timestamptz)', async () => {
 		const response = await raw(api, `/rest/v1/products?select=created_at&id=eq.${aliceKettle}`, { token: aliceToken });
 		expect((response.body as Array<{ created_at: string }>)[0]!.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$/);

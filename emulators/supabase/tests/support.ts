@@ -6,9 +6,13 @@ export const demoPassword = 'reeldrive-demo';
 export const alice = { id: 'a11ce000-0000-4000-8000-000000000001', email: 'alice@reeldrive.test' };
 export const bob = { id: 'b0b00000-0000-4000-8000-000000000002', email: 'bob@reeldrive.test' };
 
-/** A seeded in-memory API on a free port. */
+/**
+ * A seeded API on a free port: in-memory PGlite, or the Postgres named by
+ * SUPABASE_TEST_DATABASE_URL (scripts/db/pg15-test.sh --with-api runs the REST suite so).
+ */
 export function startTestApi(): Promise<SupabaseApi> {
-	return startSupabaseApi({ port: 0, seed: true, quiet: true });
+	const databaseUrl = process.env.SUPABASE_TEST_DATABASE_URL || undefined;
+	return startSupabaseApi({ port: 0, seed: true, quiet: true, databaseUrl });
 }
 
 /** Unmodified supabase-js, one instance per user (on Node its session storage is per client). */
