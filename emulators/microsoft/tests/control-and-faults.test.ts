@@ -24,7 +24,7 @@ async function uploadSession(name = 'f.bin') {
 }
 
 function put(url: string, data: Buffer, first: number, total: number) {
-	return fetch(url, { method: 'PUT', headers: { 'Content-Range': `bytes ${first}-${first + data.length - 1}/${total}` }, body: data });
+	return fetch(url, { method: 'PUT', headers: { 'Content-Range': `bytes ${first}-${first + data.length - 1}/${total}` }, body: new Uint8Array(data) });
 }
 
 const pattern = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 13 + 5) & 0xff));

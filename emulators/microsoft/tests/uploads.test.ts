@@ -33,7 +33,7 @@ async function put(url: string, data: Buffer, first: number, total: number | str
 	const response = await fetch(url, {
 		method: 'PUT',
 		headers: { 'Content-Range': `bytes ${first}-${first + data.length - 1}/${total}`, ...headers },
-		body: data
+		body: new Uint8Array(data)
 	});
 	const text = await response.text();
 	return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
@@ -165,12 +165,12 @@ describe('fragments', () => {
 	it('refuses a malformed Content-Range, an unknown total, and a length that does not match the range', async () => {
 		const url = await session();
 		expect((await put(url, bytes(10), 0, '*')).status).toBe(400);
-		const malformed = await fetch(url, { method: 'PUT', headers: { 'Content-Range': 'bytes=0-9' }, body: bytes(10) });
+		const malformed = await fetch(url, { method: 'PUT', headers: { 'Content-Range': 'bytes=0-9' }, body: new Uint8Array(bytes(10)) });
 		expect(malformed.status).toBe(400);
 		expect((await malformed.json()).error.message).toBe('The Content-Range header is missing or malformed.');
-		const missing = await fetch(url, { method: 'PUT', body: bytes(10) });
+		const missing = await fetch(url, { method: 'PUT', body: new Uint8Array(bytes(10)) });
 		expect(missing.status).toBe(400);
-		const mismatch = await fetch(url, { method: 'PUT', headers: { 'Content-Range': `bytes 0-${UNIT - 1}/${UNIT * 2}` }, body: bytes(100) });
+		const mismatch = await fetch(url, { method: 'PUT', headers: { 'Content-Range': `bytes 0-${UNIT - 1}/${UNIT * 2}` }, body: new Uint8Array(bytes(100)) });
 		expect(mismatch.status).toBe(400);
 		expect((await mismatch.json()).error.message).toBe('The Content-Range header length does not match the provided number of bytes.');
 	});
