@@ -1,0 +1,150 @@
+// @azure/msal-browser, unchanged, against the local Microsoft emulator in Chromium: redirect
+// sign-in with PKCE, a silent token from the cache, and a forced refresh. The spec starts its own
+// emulator (free ports, temporary data) and serves its own tiny page, so it needs nothing else
+// running. MSAL refuses http authorities, so the page uses the set-up from the platform notes:
+// an https authority on a never-contacted host, knownAuthorities, and authorityMetadata pointing
+// at the emulator's http endpoints.
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { CLIENT_ID, startMicrosoftEmulator, type MicrosoftEmulator } from '../../emulators/microsoft/src/index';
+
+test.use({
+	browserName: 'chromium',
+	baseURL: undefined,
+	launchOptions: {
+		executablePath: '/usr/bin/chromium',
+		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+	}
+});
+test.describe.configure({ mode: 'serial' });
+
+const MSAL_BUNDLE = readFileSync(new URL('../../node_modules/@azure/msal-browser/lib/msal-browser.min.js', import.meta.url));
+const SCOPES = ['Files.ReadWrite', 'User.Read'];
+
+function pageHtml(emulatorUrl: string): string {
+	const metadata = {
+		issuer: `${emulatorUrl}/{tenantid}/v2.0`,
+		authorization_endpoint: `${emulatorUrl}/common/oauth2/v2.0/authorize`,
+		token_endpoint: `${emulatorUrl}/common/oauth2/v2.0/token`,
+		end_session_endpoint: `${emulatorUrl}/common/oauth2/v2.0/logout`,
+		jwks_uri: `${emulatorUrl}/common/discovery/v2.0/keys`
+	};
+	return `<!doctype html><html><head><meta charset="utf-8"><title>MSAL emulator check</title>
+<script src="/msal-browser.js"></script></head><body><p id="status">loading</p>
+<script>
+const scopes = ${JSON.stringify(SCOPES)};
+const pca = new msal.PublicClientApplication({
+  auth: {
+    clientId: ${JSON.stringify(CLIENT_ID)},
+    authority: 'https://login.reeldrive.invalid/common',
+    knownAuthorities: ['login.reeldrive.invalid'],
+    authorityMetadata: ${JSON.stringify(JSON.stringify(metadata))},
+    redirectUri: location.origin + '/'
+  },
+  cache: { cacheLocation: 'localStorage' }
+});
+const summary = (r) => r && ({ username: r.account && r.account.username, homeAccountId: r.account && r.account.homeAccountId,
+  tenantId: r.tenantId, scopes: r.scopes, accessToken: r.accessToken, fromCache: r.fromCache, idTokenClaims: r.idTokenClaims });
+window.app = {
+  ready: pca.initialize().then(() => pca.handleRedirectPromise()).then((r) => { window.app.redirectResult = summary(r); document.getElementById('status').textContent = 'ready'; }),
+  login: () => pca.loginRedirect({ scopes }),
+  silent: (forceRefresh) => pca.acquireTokenSilent({ scopes, account: pca.getAllAccounts()[0], forceRefresh }).then(summary),
+  accounts: () => pca.getAllAccounts().map((a) => a.username),
+  me: (token) => fetch(${JSON.stringify(`${emulatorUrl}/v1.0/me`)}, { headers: { Authorization: 'Bearer ' + token } }).then((r) => r.json())
+};
+</script></body></html>`;
+}
+
+let emulator: MicrosoftEmulator;
+let site: Server;
+let siteUrl: string;
+let dataDir: string;
+
+test.beforeAll(async () => {
+	dataDir = await mkdtemp(join(tmpdir(), 'msal-emulator-e2e-'));
+	emulator = await startMicrosoftEmulator({ port: 0, contentPort: 0, dataDir, quiet: true });
+	site = createServer((req, res) => {
+		if (req.url === '/msal-browser.js') {
+			res.writeHead(200, { 'Content-Type': 'text/javascript', 'Content-Length': MSAL_BUNDLE.length });
+			res.end(MSAL_BUNDLE);
+			return;
+		}
+		const html = pageHtml(emulator.url);
+		res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+		res.end(html);
+	});
+	await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+	siteUrl = `http://localhost:${(site.address() as AddressInfo).port}/`;
+	const response = await fetch(`${emulator.url}/_emulator/redirect-uris`, {
+		method: 'POST',
+		headers: { 'Content-Type': 'application/json' },
+		body: JSON.stringify({ uris: [siteUrl] })
+	});
+	expect(response.ok).toBe(true);
+});
+
+test.afterAll(async () => {
+	await new Promise<void>((resolve) => site?.close(() => resolve()));
+	await emulator?.close();
+	await rm(dataDir, { recursive: true, force: true });
+});
+
+test('MSAL signs in by redirect with PKCE, then gets tokens silently and by forced refresh', async ({ page }) => {
+	const tokenRequests: string[] = [];
+	const authorizeUrls: string[] = [];
+	page.on('request', (request) => {
+		if (request.url().startsWith(`${emulator.url}/common/oauth2/v2.0/token`)) tokenRequests.push(request.postData() ?? '');
+		if (request.url().startsWith(`${emulator.url}/common/oauth2/v2.0/authorize`) && request.method() === 'GET') authorizeUrls.push(request.url());
+		expect(request.url()).not.toContain('login.microsoftonline.com');
+		expect(request.url()).not.toContain('reeldrive.invalid');
+	});
+
+	await page.goto(siteUrl);
+	await page.evaluate(() => (window as any).app.ready);
+	expect(await page.evaluate(() => (window as any).app.accounts())).toEqual([]);
+
+	// Redirect to the emulator's sign-in page, sign in, consent.
+	await page.evaluate(() => {
+		void (window as any).app.login(); // navigates away; nothing to await here
+	});
+	await page.waitForURL(`${emulator.url}/**`);
+	const authorize = new URL(authorizeUrls[0]!);
+	expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+	expect(authorize.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/);
+	expect(authorize.searchParams.get('response_mode')).toBe('fragment');
+	await page.getByLabel('Email').fill('alice@contoso.test');
+	await page.getByLabel('Password').fill('reeldrive-demo');
+	await page.getByRole('button', { name: 'Sign in' }).click();
+	await expect(page.getByRole('heading', { name: 'Permissions requested' })).toBeVisible();
+	await Promise.all([page.waitForURL(`${siteUrl}**`), page.getByRole('button', { name: 'Accept' }).click()]);
+	await page.waitForFunction(() => (window as any).app?.redirectResult !== undefined);
+	await page.evaluate(() => (window as any).app.ready);
+
+	const signedIn = await page.evaluate(() => (window as any).app.redirectResult);
+	expect(signedIn.username).toBe('alice@contoso.test');
+	expect(signedIn.scopes).toEqual(expect.arrayContaining(SCOPES));
+	expect(signedIn.homeAccountId).toBe(`${signedIn.idTokenClaims.oid}.${signedIn.idTokenClaims.tid}`);
+	expect(tokenRequests).toHaveLength(1);
+	expect(tokenRequests[0]).toContain('grant_type=authorization_code');
+	expect(tokenRequests[0]).toContain('code_verifier=');
+
+	// Silent: from MSAL's cache, no network.
+	const cached = await page.evaluate(() => (window as any).app.silent(false));
+	expect(cached.fromCache).toBe(true);
+	expect(cached.accessToken).toBe(signedIn.accessToken);
+	expect(tokenRequests).toHaveLength(1);
+
+	// Forced refresh: a refresh-token grant, and a new access token that Graph accepts.
+	const refreshed = await page.evaluate(() => (window as any).app.silent(true));
+	expect(refreshed.fromCache).toBe(false);
+	expect(refreshed.accessToken).not.toBe(signedIn.accessToken);
+	expect(tokenRequests).toHaveLength(2);
+	expect(tokenRequests[1]).toContain('grant_type=refresh_token');
+	const me = await page.evaluate((token) => (window as any).app.me(token), refreshed.accessToken);
+	expect(me.userPrincipalName).toBe('alice@contoso.test');
+});
