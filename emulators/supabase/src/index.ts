@@ -109,7 +109,7 @@ export async function startSupabaseApi(options: SupabaseApiOptions = {}): Promis
 				body: JSON.stringify({ message: 'no Route matched with those values' })
 			};
 		}
-		let body = '';
+		let body: string;
 		try {
 			body = await readBody(req);
 		} catch (error) {

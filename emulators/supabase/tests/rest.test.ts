@@ -262,6 +262,14 @@ describe('PostgREST grammar', () => {
 		expect(missing).toMatchObject({ status: 404, error: { code: 'PGRST202' } });
 	});
 
+	it('a single-object write that matches several rows is refused and rolled back', async () => {
+		await asAlice.from('products').insert([{ title: 'Twin' }, { title: 'Twin' }]);
+		const removed = await asAlice.from('products').delete().eq('title', 'Twin').select().single();
+		expect(removed).toMatchObject({ status: 406, error: { code: 'PGRST116', details: 'The result contains 2 rows' } });
+		expect((await asAlice.from('products').select('id').eq('title', 'Twin')).data).toHaveLength(2);
+		await asAlice.from('products').delete().eq('title', 'Twin');
+	});
+
 	it('constraint violations map to 400 and 409', async () => {
 		expect(await asAlice.from('products').insert({ title: '' })).toMatchObject({ status: 400, error: { code: '23514' } });
 		expect(await asAlice.from('products').insert({ title: 'Bad', asin: 'nope' })).toMatchObject({ status: 400, error: { code: '23514' } });
