@@ -175,8 +175,9 @@ describe('cross-tenant attempts fail', () => {
 
 describe('PostgREST grammar', () => {
 	it('filters: eq, neq, gt, lt, like, ilike, is, in, not, or', async () => {
-		const titles = async (build: (q: ReturnType<SupabaseClient['from']>['select']) => unknown) => {
-			const { data, error } = (await build(asAlice.from('products').select('title'))) as {
+		const base = () => asAlice.from('products').select('title');
+		const titles = async (build: (q: ReturnType<typeof base>) => PromiseLike<unknown>) => {
+			const { data, error } = (await build(base())) as {
 				data: Array<{ title: string }> | null;
 				error: unknown;
 			};
