@@ -23,8 +23,12 @@ if [[ $(id -u) -eq 0 ]]; then
   chown postgres: "$work"
 fi
 
-# A free port, so several runs (and other engineers' servers) never collide.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+# A free port, so several runs (and other engineers' servers) never collide:
+# a random one nothing answers on.
+while :; do
+  port=$((20000 + RANDOM % 40000))
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+done
 
 cleanup() {
   "${as_server[@]}" "$bin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true
