@@ -40,18 +40,18 @@ try {
 		});
 	});
 	const pid = child.pid!;
-	const json = (r: Response) => r.json() as Promise<any>;
+	const json = <T>(r: Response) => r.json() as Promise<T>;
 	const token = await fetch(`${ready.url}/common/oauth2/v2.0/token`, {
 		method: 'POST',
 		headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
 		body: new URLSearchParams({ client_id: CLIENT_ID, grant_type: 'password', username: 'alice@contoso.test', password: 'reeldrive-demo', scope: 'Files.ReadWrite' })
-	}).then(json);
+	}).then((r) => json<{ access_token: string }>(r));
 	await fetch(`${ready.url}/_emulator/drives/alice@contoso.test/quota`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ total: 4 * 1024 * MiB }) });
 	const session = await fetch(`${ready.url}/v1.0/me/drive/root:/bench.bin:/createUploadSession`, {
 		method: 'POST',
 		headers: { Authorization: `Bearer ${token.access_token}`, 'Content-Type': 'application/json' },
 		body: JSON.stringify({ item: { '@microsoft.graph.conflictBehavior': 'replace', fileSize: TOTAL } })
-	}).then(json);
+	}).then((r) => json<{ uploadUrl: string }>(r));
 
 	const before = memory(pid);
 	let peakRss = before.rss;
@@ -59,7 +59,7 @@ try {
 	const buffer = Buffer.alloc(FRAGMENT);
 	const hash = new QuickXorHash();
 	const started = performance.now();
-	let final: any;
+	let final: { file?: { hashes?: { quickXorHash?: string } } } | undefined;
 	for (let offset = 0; offset < TOTAL; offset += FRAGMENT) {
 		const length = Math.min(FRAGMENT, TOTAL - offset);
 		const fragment = buffer.subarray(0, length);
@@ -67,7 +67,7 @@ try {
 		fragment.writeUInt32BE(offset >>> 0, 0);
 		hash.update(fragment);
 		const response = await fetch(session.uploadUrl, { method: 'PUT', headers: { 'Content-Range': `bytes ${offset}-${offset + length - 1}/${TOTAL}` }, body: fragment });
-		const body = await json(response);
+		const body = await json<NonNullable<typeof final>>(response);
 		if (response.status >= 300) throw new Error(`fragment at ${offset}: ${response.status} ${JSON.stringify(body)}`);
 		final = body;
 	}

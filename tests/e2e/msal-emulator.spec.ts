@@ -60,6 +60,25 @@ window.app = {
 </script></body></html>`;
 }
 
+interface TokenSummary {
+	username?: string;
+	homeAccountId?: string;
+	scopes: string[];
+	accessToken: string;
+	fromCache: boolean;
+	idTokenClaims: { oid: string; tid: string };
+}
+
+/** What the test page puts on window.app. */
+interface PageApp {
+	ready: Promise<void>;
+	redirectResult?: TokenSummary | null;
+	login(): Promise<void>;
+	silent(forceRefresh: boolean): Promise<TokenSummary>;
+	accounts(): string[];
+	me(token: string): Promise<{ userPrincipalName: string }>;
+}
+
 let emulator: MicrosoftEmulator;
 let site: Server;
 let siteUrl: string;
@@ -105,12 +124,12 @@ test('MSAL signs in by redirect with PKCE, then gets tokens silently and by forc
 	});
 
 	await page.goto(siteUrl);
-	await page.evaluate(() => (window as any).app.ready);
-	expect(await page.evaluate(() => (window as any).app.accounts())).toEqual([]);
+	await page.evaluate(() => (window as unknown as { app: PageApp }).app.ready);
+	expect(await page.evaluate(() => (window as unknown as { app: PageApp }).app.accounts())).toEqual([]);
 
 	// Redirect to the emulator's sign-in page, sign in, consent.
 	await page.evaluate(() => {
-		void (window as any).app.login(); // navigates away; nothing to await here
+		void (window as unknown as { app: PageApp }).app.login(); // navigates away; nothing to await here
 	});
 	await page.waitForURL(`${emulator.url}/**`);
 	const authorize = new URL(authorizeUrls[0]!);
@@ -122,10 +141,11 @@ test('MSAL signs in by redirect with PKCE, then gets tokens silently and by forc
 	await page.getByRole('button', { name: 'Sign in' }).click();
 	await expect(page.getByRole('heading', { name: 'Permissions requested' })).toBeVisible();
 	await Promise.all([page.waitForURL(`${siteUrl}**`), page.getByRole('button', { name: 'Accept' }).click()]);
-	await page.waitForFunction(() => (window as any).app?.redirectResult !== undefined);
-	await page.evaluate(() => (window as any).app.ready);
+	await page.waitForFunction(() => (window as unknown as { app: PageApp }).app?.redirectResult !== undefined);
+	await page.evaluate(() => (window as unknown as { app: PageApp }).app.ready);
 
-	const signedIn = await page.evaluate(() => (window as any).app.redirectResult);
+	const signedIn = (await page.evaluate(() => (window as unknown as { app: PageApp }).app.redirectResult))!;
+	expect(signedIn).toBeTruthy();
 	expect(signedIn.username).toBe('alice@contoso.test');
 	expect(signedIn.scopes).toEqual(expect.arrayContaining(SCOPES));
 	expect(signedIn.homeAccountId).toBe(`${signedIn.idTokenClaims.oid}.${signedIn.idTokenClaims.tid}`);
@@ -134,17 +154,17 @@ test('MSAL signs in by redirect with PKCE, then gets tokens silently and by forc
 	expect(tokenRequests[0]).toContain('code_verifier=');
 
 	// Silent: from MSAL's cache, no network.
-	const cached = await page.evaluate(() => (window as any).app.silent(false));
+	const cached = await page.evaluate(() => (window as unknown as { app: PageApp }).app.silent(false));
 	expect(cached.fromCache).toBe(true);
 	expect(cached.accessToken).toBe(signedIn.accessToken);
 	expect(tokenRequests).toHaveLength(1);
 
 	// Forced refresh: a refresh-token grant, and a new access token that Graph accepts.
-	const refreshed = await page.evaluate(() => (window as any).app.silent(true));
+	const refreshed = await page.evaluate(() => (window as unknown as { app: PageApp }).app.silent(true));
 	expect(refreshed.fromCache).toBe(false);
 	expect(refreshed.accessToken).not.toBe(signedIn.accessToken);
 	expect(tokenRequests).toHaveLength(2);
 	expect(tokenRequests[1]).toContain('grant_type=refresh_token');
-	const me = await page.evaluate((token) => (window as any).app.me(token), refreshed.accessToken);
+	const me = await page.evaluate((token) => (window as unknown as { app: PageApp }).app.me(token), refreshed.accessToken);
 	expect(me.userPrincipalName).toBe('alice@contoso.test');
 });

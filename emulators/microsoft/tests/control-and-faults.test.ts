@@ -1,4 +1,5 @@
 // The control API and scheduled faults, over HTTP; and persistence of drives across restarts.
+/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are JSON checked by assertions, not by static types */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,4 +1,5 @@
 // Conformance: Graph drive API (everything but upload sessions), against ../shared/reference/onedrive-graph.md.
+/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are JSON checked by assertions, not by static types */
 import { readFile } from 'node:fs/promises';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

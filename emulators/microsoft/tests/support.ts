@@ -1,4 +1,5 @@
 /** Shared helpers for the HTTP suites: a throwaway emulator, tokens, Graph and control calls, a scripted sign-in. */
+/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are JSON checked by assertions, not by static types */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

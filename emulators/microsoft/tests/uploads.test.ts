@@ -1,4 +1,5 @@
 // Conformance: upload sessions (createUploadSession and the uploadUrl), against onedrive-graph.md §8.
+/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are JSON checked by assertions, not by static types */
 import { request } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

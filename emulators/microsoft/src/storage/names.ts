@@ -1,11 +1,12 @@
 /** OneDrive's rules for item names (Windows rules plus the extra ones rclone documents). */
-const INVALID_CHARACTERS = /["*:<>?/\\|\u0000-\u001f]/;
+const INVALID_CHARACTERS = /["*:<>?/\\|]/;
+const hasControlCharacter = (name: string) => [...name].some((c) => c.charCodeAt(0) < 0x20);
 const RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9]|\.lock|desktop\.ini)$/i;
 
 export function invalidNameReason(name: string): string | undefined {
 	if (name.length === 0) return 'The name is empty.';
 	if (name.length > 255) return 'The name is longer than 255 characters.';
-	if (INVALID_CHARACTERS.test(name)) return 'The name contains a character that is not allowed.';
+	if (INVALID_CHARACTERS.test(name) || hasControlCharacter(name)) return 'The name contains a character that is not allowed.';
 	if (name !== name.trimStart()) return 'The name starts with a space.';
 	if (name.endsWith(' ') || name.endsWith('.')) return 'The name ends with a space or a period.';
 	if (RESERVED.test(name) || name.startsWith('~$') || name.includes('_vti_')) return 'The name is reserved.';
