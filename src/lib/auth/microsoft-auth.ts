@@ -7,15 +7,32 @@
 import {
 	AuthError,
 	BrowserAuthError,
+	CacheLookupPolicy,
 	InteractionRequiredAuthError,
 	PublicClientApplication,
-	type AccountInfo,
-	type AuthenticationResult
+	type AccountInfo
 } from '@azure/msal-browser';
 import { AppError } from '$lib/errors';
 import type { PublicConfig } from '$lib/config';
 
 export const OWNER_KEY = 'reeldrive.microsoft.owner';
+
+/** MSAL and identity-platform error codes after which only an interactive sign-in helps. */
+const SILENT_RENEWAL_IMPOSSIBLE = new Set([
+	'invalid_grant',
+	'interaction_required',
+	'login_required',
+	'consent_required',
+	'refresh_token_expired',
+	'no_tokens_found',
+	'token_refresh_required',
+	'bad_token'
+]);
+
+export interface RedirectOutcome {
+	account: MicrosoftAccount | null;
+	error: AppError | null;
+}
 
 export interface MicrosoftAccount {
 	homeAccountId: string;
@@ -70,7 +87,8 @@ export class MicrosoftAuth {
 	readonly #config: PublicConfig['microsoft'];
 	readonly #storage: Storage;
 	#client: PublicClientApplication | undefined;
-	#ready: Promise<AuthenticationResult | null> | undefined;
+	#ready: Promise<void> | undefined;
+	#redirectOutcome: RedirectOutcome | null = null;
 
 	constructor(config: PublicConfig['microsoft'], storage: Storage = localStorage) {
 		this.#config = config;
@@ -93,20 +111,30 @@ export class MicrosoftAuth {
 		return this.#client;
 	}
 
-	/** Loads MSAL and completes a redirect sign-in if this page load is the return from one. */
-	initialize(): Promise<AuthenticationResult | null> {
+	/**
+	 * Loads MSAL and completes a redirect sign-in if this page load is the return from one. It
+	 * never throws for a failed sign-in: that outcome waits in `takeRedirectOutcome()`.
+	 */
+	initialize(): Promise<void> {
 		this.#ready ??= (async () => {
 			const msal = this.#msal();
 			await msal.initialize();
 			try {
 				const result = await msal.handleRedirectPromise();
 				if (result?.account) msal.setActiveAccount(result.account);
-				return result;
+				this.#redirectOutcome = { account: result?.account ? toAccount(result.account) : null, error: null };
 			} catch (error) {
-				throw toAppError(error);
+				this.#redirectOutcome = { account: null, error: toAppError(error) };
 			}
 		})();
 		return this.#ready;
+	}
+
+	/** What the return from a redirect sign-in brought, once; null when this load was not one. */
+	takeRedirectOutcome(): RedirectOutcome | null {
+		const outcome = this.#redirectOutcome;
+		this.#redirectOutcome = null;
+		return outcome && (outcome.account || outcome.error) ? outcome : null;
 	}
 
 	/**
@@ -169,15 +197,25 @@ export class MicrosoftAuth {
 		const account = msal.getActiveAccount() ?? msal.getAllAccounts()[0];
 		if (!account) throw new AppError('microsoft-not-connected');
 		try {
+			// Renew with the refresh token only, never a hidden iframe: iframe renewal depends on
+			// third-party cookies that browsers block, and hangs for seconds before failing.
 			const result = await msal.acquireTokenSilent({
 				account,
 				scopes: this.#config.scopes,
-				forceRefresh: options.forceRefresh ?? false
+				forceRefresh: options.forceRefresh ?? false,
+				cacheLookupPolicy: options.forceRefresh
+					? CacheLookupPolicy.RefreshToken
+					: CacheLookupPolicy.AccessTokenAndRefreshToken
 			});
 			return result.accessToken;
 		} catch (error) {
 			if (error instanceof BrowserAuthError && error.errorCode === 'no_network_connectivity') {
 				throw new AppError('network-unreachable', { service: 'Microsoft sign-in' }, error);
+			}
+			// A refresh that Microsoft refuses (expired after 24 hours, revoked, consent withdrawn)
+			// needs the person; nothing silent can fix it.
+			if (error instanceof AuthError && SILENT_RENEWAL_IMPOSSIBLE.has(error.errorCode)) {
+				throw new AppError('microsoft-reauth-required', { detail: error.errorCode }, error);
 			}
 			throw toAppError(error);
 		}

@@ -71,7 +71,8 @@ export class OneDriveManager {
 		this.state = 'loading';
 		this.error = null;
 		try {
-			const redirect = await services.microsoft.initialize();
+			await services.microsoft.initialize();
+			const redirect = services.microsoft.takeRedirectOutcome();
 			this.row = await this.#repository.get();
 			this.account = services.microsoft.account();
 			if (redirect?.account && this.account) {
@@ -79,6 +80,7 @@ export class OneDriveManager {
 				return;
 			}
 			await this.refresh();
+			if (redirect?.error) this.error = redirect.error;
 		} catch (error) {
 			this.#fail(error);
 		}

@@ -1,0 +1,125 @@
+/**
+ * Helpers for end-to-end tests against the local stack that Playwright starts: the emulators'
+ * control APIs, fresh accounts per test, and the sign-in steps a person takes.
+ */
+import { expect, type Page } from '@playwright/test';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+export const APP = 'http://localhost:5173';
+export const MICROSOFT = 'http://localhost:4010';
+export const SUPABASE = 'http://localhost:54321';
+export const DEMO_PASSWORD = 'reeldrive-demo';
+
+export const ANON_KEY = /^PUBLIC_SUPABASE_ANON_KEY=(.+)$/m.exec(readFileSync('.env.development', 'utf8'))![1]!.trim();
+
+/** Calls the Microsoft emulator's control API. */
+export async function emulator<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+	const response = await fetch(`${MICROSOFT}/_emulator${path}`, {
+		method,
+		headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+		body: body === undefined ? undefined : JSON.stringify(body)
+	});
+	if (!response.ok) throw new Error(`emulator ${method} ${path}: ${response.status} ${await response.text()}`);
+	return (await response.json()) as T;
+}
+
+export function uniqueName(prefix: string): string {
+	return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** A Microsoft account of its own for one test, so tests never disturb each other. */
+export async function newMicrosoftAccount(prefix = 'ms'): Promise<string> {
+	const email = `${uniqueName(prefix)}@contoso.test`;
+	await emulator('POST', '/accounts', { email, password: DEMO_PASSWORD, displayName: `Test ${prefix}` });
+	return email;
+}
+
+export interface AppAccount {
+	email: string;
+	userId: string;
+	accessToken: string;
+}
+
+/** A Reeldrive account of its own for one test, created through Supabase Auth's API. */
+export async function newAppAccount(prefix = 'user'): Promise<AppAccount> {
+	const email = `${uniqueName(prefix)}@reeldrive.test`;
+	const response = await fetch(`${SUPABASE}/auth/v1/signup`, {
+		method: 'POST',
+		headers: { apikey: ANON_KEY, 'Content-Type': 'application/json' },
+		body: JSON.stringify({ email, password: DEMO_PASSWORD })
+	});
+	const body = (await response.json()) as { access_token: string; user: { id: string } };
+	if (!response.ok) throw new Error(`sign-up failed: ${JSON.stringify(body)}`);
+	return { email, userId: body.user.id, accessToken: body.access_token };
+}
+
+/** A PostgREST call as the given app user (RLS applies). */
+export async function rest<T = unknown>(account: AppAccount, method: string, path: string, body?: unknown): Promise<T> {
+	const response = await fetch(`${SUPABASE}/rest/v1/${path}`, {
+		method,
+		headers: {
+			apikey: ANON_KEY,
+			Authorization: `Bearer ${account.accessToken}`,
+			'Content-Type': 'application/json',
+			Prefer: 'return=representation'
+		},
+		body: body === undefined ? undefined : JSON.stringify(body)
+	});
+	const text = await response.text();
+	if (!response.ok) throw new Error(`rest ${method} ${path}: ${response.status} ${text}`);
+	return (text ? JSON.parse(text) : null) as T;
+}
+
+export async function signIn(page: Page, email: string, path = '/products'): Promise<void> {
+	await page.goto(path);
+	await page.getByLabel('Email').fill(email);
+	await page.getByLabel('Password').fill(DEMO_PASSWORD);
+	await page.getByRole('button', { name: 'Sign in' }).click();
+	await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+}
+
+/** Fills the Microsoft emulator's sign-in and consent pages, as a person would. */
+export async function completeMicrosoftSignIn(page: Page, email: string): Promise<void> {
+	await page.waitForURL(`${MICROSOFT}/**`);
+	// With a Microsoft session in this browser, the account picker comes first.
+	const known = page.getByRole('button', { name: new RegExp(email.replace(/[.]/g, '\\.')) });
+	const other = page.getByRole('button', { name: 'Use another account' });
+	await expect(page.locator('#login').or(known).or(other).first()).toBeVisible();
+	if (await known.isVisible()) {
+		await known.click();
+	} else {
+		if (await other.isVisible()) await other.click();
+		await page.locator('#login').fill(email);
+		await page.locator('#password').fill(DEMO_PASSWORD);
+		await page.getByRole('button', { name: 'Sign in' }).click();
+	}
+	const accept = page.getByRole('button', { name: 'Accept' });
+	await page.waitForLoadState();
+	if (await accept.isVisible().catch(() => false)) await accept.click();
+}
+
+export async function connectOneDrive(page: Page, microsoftEmail: string): Promise<void> {
+	await page.goto('/settings');
+	await page.getByRole('button', { name: /^(Connect|Reconnect) OneDrive$/ }).click();
+	await completeMicrosoftSignIn(page, microsoftEmail);
+	await page.waitForURL(`${APP}/settings`);
+	await expect(page.getByText('Connected', { exact: true })).toBeVisible();
+}
+
+/** Keys of MSAL's browser cache that hold tokens, in localStorage and sessionStorage. */
+export async function msalTokenKeys(page: Page): Promise<string[]> {
+	return page.evaluate(() => {
+		const keys: string[] = [];
+		for (const storage of [localStorage, sessionStorage]) {
+			for (let i = 0; i < storage.length; i++) {
+				const key = storage.key(i)!;
+				const value = storage.getItem(key) ?? '';
+				if (/accesstoken|refreshtoken|idtoken/i.test(key) || /"credentialType"\s*:\s*"(AccessToken|RefreshToken|IdToken)/i.test(value)) {
+					keys.push(key);
+				}
+			}
+		}
+		return keys;
+	});
+}
