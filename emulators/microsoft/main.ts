@@ -3,6 +3,7 @@
  * control API) and http://localhost:4011 (upload and download URLs), data in .local/microsoft.
  * Flags: --port N, --content-port N, --data-dir DIR, --quiet. Prints one JSON line once listening.
  */
+import { fileURLToPath } from 'node:url';
 import { startMicrosoftEmulator } from './src/index';
 
 function flag(name: string): string | undefined {
@@ -15,7 +16,8 @@ const contentPort = flag('content-port');
 const emulator = await startMicrosoftEmulator({
 	port: port !== undefined ? Number(port) : undefined,
 	contentPort: contentPort !== undefined ? Number(contentPort) : undefined,
-	dataDir: flag('data-dir') ?? '.local/microsoft',
+	// The repository's .local/microsoft, whatever the working directory.
+	dataDir: flag('data-dir') ?? fileURLToPath(new URL('../../.local/microsoft', import.meta.url)),
 	quiet: process.argv.includes('--quiet')
 });
 console.log(JSON.stringify({ ready: true, url: emulator.url, contentUrl: emulator.contentUrl, pid: process.pid }));

@@ -501,7 +501,13 @@ export class GraphRoutes {
 		if (!scope.isFolder) throw invalidRequest('Delta is available on folders only.');
 		const token = ctx.query.get('token') ?? tokenArg;
 		const basePath = ctx.url.pathname.replace(/\/(microsoft\.graph\.)?delta(\(.*\)|%28.*%29)?$/i, '/delta');
-		const link = (t: string) => `${this.em.url}${basePath}?token=${t}`;
+		// Next and delta links keep the caller's other options ($top, $select, ...).
+		const link = (t: string) => {
+			const next = new URL(`${this.em.url}${basePath}`);
+			for (const [key, value] of ctx.url.searchParams) if (key !== 'token') next.searchParams.set(key, value);
+			next.searchParams.set('token', t);
+			return next.toString();
+		};
 		const encode = (value: DeltaToken) => Buffer.from(JSON.stringify(value)).toString('base64url');
 		if (token === 'latest') {
 			this.send(ctx, 200, { '@odata.context': `${this.em.url}/v1.0/$metadata#Collection(driveItem)`, value: [], '@odata.deltaLink': link(encode({ e: drive.epoch, s: drive.seq })) }, headers);
