@@ -137,6 +137,26 @@ describe('authorize', () => {
 		expect(params.get('error_description')).toMatch(/^AADSTS50058: /);
 	});
 
+	it('offers the signed-in accounts with prompt=select_account', async () => {
+		const { browser } = await codeFor();
+		const picker = await browser.get(authorizeUrl(h.em, { prompt: 'select_account', response_mode: 'fragment', state: 'p' }));
+		const html = await picker.text();
+		expect(html).toContain('Pick an account');
+		const id = /name="account" value="([^"]+)"/.exec(html)![1]!;
+		const picked = await browser.post(`${h.em.url}/common/oauth2/v2.0/authorize`, { ctx: formContext(html), step: 'pick', action: 'pick', account: id });
+		expect(picked.status).toBe(302);
+		expect(redirectParams(picked.headers.get('location')!).get('code')).toBeTruthy();
+	});
+
+	it('answers response_mode=form_post with a self-posting form', async () => {
+		const { browser } = await codeFor();
+		const response = await browser.get(authorizeUrl(h.em, { response_mode: 'form_post', state: 'f' }));
+		const html = await response.text();
+		expect(html).toContain(`action="${REDIRECT_URI}"`);
+		expect(html).toMatch(/name="code" value="[^"]+"/);
+		expect(html).toContain('name="state" value="f"');
+	});
+
 	it('asks for the password again with prompt=login even with a session', async () => {
 		const { browser } = await codeFor();
 		const response = await browser.get(authorizeUrl(h.em, { prompt: 'login' }));
