@@ -1,10 +1,12 @@
 /**
  * Starts the page's managers once, in order, and ties them to the signed-in user: a new user
- * gets a fresh OneDrive state, and signing out clears it.
+ * gets a fresh OneDrive and uploads state, and signing out clears both (their uploads stay
+ * stored and paused for them, and nobody else runs them).
  */
 import { getServices } from '$lib/services';
 import { session } from './session.svelte';
 import { onedrive } from './onedrive.svelte';
+import { uploads } from './uploads.svelte';
 
 let started = false;
 
@@ -14,7 +16,19 @@ export function startApp(): void {
 	const services = getServices();
 	session.onUserChange(async (user) => {
 		onedrive.reset();
-		if (user) await onedrive.start(services);
+		if (!user) {
+			await uploads.stop();
+			return;
+		}
+		await onedrive.start(services);
+		await uploads.start(services, session, onedrive);
+	});
+	// Tell the upload worker whenever the Microsoft account behind this user changes.
+	$effect.root(() => {
+		$effect(() => {
+			const key = `${session.user?.id ?? ''}|${onedrive.account?.localAccountId ?? ''}`;
+			if (key !== '|') void uploads.announceUser();
+		});
 	});
 	void session.start(services);
 }

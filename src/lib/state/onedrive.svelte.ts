@@ -145,12 +145,13 @@ export class OneDriveManager {
 		const { services, repository } = this.#deps();
 		const [me, drive] = await Promise.all([services.graph.me(), services.graph.drive()]);
 		const previous = this.row;
-		const sameAccount = previous?.microsoft_account_id === me.id;
+		// MSAL's object id for the account: the same id every tab and the upload worker compare.
+		const sameAccount = previous?.microsoft_account_id === account.localAccountId;
 		this.accountChangedFrom =
 			previous && !sameAccount ? (previous.microsoft_username ?? previous.microsoft_account_id) : null;
 		this.row = await repository.connect(
 			{
-				microsoft_account_id: me.id,
+				microsoft_account_id: account.localAccountId,
 				microsoft_username: me.userPrincipalName ?? account.username,
 				drive_id: drive.id,
 				drive_type: drive.driveType === 'personal' ? 'personal' : 'business'

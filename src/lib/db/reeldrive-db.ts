@@ -1,0 +1,113 @@
+/**
+ * The one schema of the browser's own storage (IndexedDB through Dexie), shared by the pages
+ * and the service worker. Only plain data and Blobs are stored; no token is ever written here.
+ */
+import Dexie, { type EntityTable } from 'dexie';
+import type { NameFix, UploadJobState } from '$lib/upload';
+
+export interface VideoMeta {
+	durationMs: number | null;
+	width: number | null;
+	height: number | null;
+}
+
+/** One upload: who it belongs to, where it goes, and the core's persisted state. */
+export interface UploadRecord {
+	/** The job id, which is also the id of its row in Supabase's videos table. */
+	id: string;
+	appUserId: string;
+	/** Graph user id of the Microsoft account it uploads with. */
+	microsoftAccountId: string;
+	productId: string | null;
+	driveId: string;
+	folderPath: string;
+	/** The name as picked; `state.name` is the name sent to OneDrive. */
+	originalName: string;
+	nameFixes: NameFix[];
+	mimeType: string;
+	meta: VideoMeta | null;
+	/** A poster frame captured in the browser, until OneDrive has a thumbnail. */
+	poster: Blob | null;
+	state: UploadJobState;
+	createdAt: number;
+}
+
+/** The video's bytes, kept until OneDrive holds them (or the upload is cancelled). */
+export interface StoredFile {
+	id: string;
+	blob: Blob;
+}
+
+/** A videos row waiting to be written to Supabase (the latest snapshot per video; null deletes it). */
+export interface OutboxEntry {
+	id: string;
+	appUserId: string;
+	row: VideoRowSnapshot | null;
+	updatedAt: number;
+}
+
+export interface VideoRowSnapshot {
+	id: string;
+	product_id: string | null;
+	drive_id: string;
+	item_id: string | null;
+	name: string;
+	size_bytes: number;
+	mime_type: string | null;
+	duration_ms: number | null;
+	width: number | null;
+	height: number | null;
+	quick_xor_hash: string | null;
+	web_url: string | null;
+	folder_path: string | null;
+	status: 'queued' | 'uploading' | 'synced' | 'error' | 'conflict';
+	error_code: string | null;
+	error_message: string | null;
+	uploaded_at: string | null;
+}
+
+/** Who is signed in on this browser, so the service worker runs only their uploads. */
+export interface ActiveUser {
+	appUserId: string;
+	microsoftAccountId: string | null;
+}
+
+export interface MetaEntry {
+	key: 'active-user';
+	value: ActiveUser | null;
+}
+
+/** Videos shared to the installed app from another app, waiting for a product. */
+export interface InboxEntry {
+	id: string;
+	blob: Blob;
+	name: string;
+	type: string;
+	receivedAt: number;
+}
+
+export class ReeldriveDb extends Dexie {
+	uploads!: EntityTable<UploadRecord, 'id'>;
+	files!: EntityTable<StoredFile, 'id'>;
+	outbox!: EntityTable<OutboxEntry, 'id'>;
+	meta!: EntityTable<MetaEntry, 'key'>;
+	inbox!: EntityTable<InboxEntry, 'id'>;
+
+	constructor(name = 'reeldrive') {
+		super(name);
+		this.version(1).stores({
+			uploads: 'id, appUserId, [appUserId+createdAt], productId',
+			files: 'id',
+			outbox: 'id, appUserId',
+			meta: 'key',
+			inbox: 'id, receivedAt'
+		});
+	}
+}
+
+let shared: ReeldriveDb | undefined;
+
+export function getDb(): ReeldriveDb {
+	shared ??= new ReeldriveDb();
+	return shared;
+}

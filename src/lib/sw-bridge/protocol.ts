@@ -1,0 +1,64 @@
+/**
+ * The typed messages between pages and the service worker: one versioned, discriminated union
+ * each way (house rule 7). Everything here is plain data.
+ */
+import type { PauseReason, UploadErrorInfo, UploadStatus } from '$lib/upload';
+
+export const PROTOCOL_VERSION = 1;
+export const SYNC_TAG = 'reeldrive-uploads';
+
+export type UploadCommand = 'pause' | 'resume' | 'cancel' | 'retry' | 'keep-both' | 'replace';
+
+export type PageToWorker =
+	/** Who is signed in here now; null when nobody is (uploads of everyone else stay paused). */
+	| { v: 1; type: 'active-user'; appUserId: string | null; microsoftAccountId: string | null }
+	/** There may be work: run uploads now. */
+	| { v: 1; type: 'pump' }
+	| { v: 1; type: 'command'; jobId: string; command: UploadCommand };
+
+export interface JobSummary {
+	id: string;
+	status: UploadStatus;
+	pause: PauseReason | null;
+	error: UploadErrorInfo | null;
+	acknowledged: number;
+	size: number;
+}
+
+export type WorkerToPage =
+	| { v: 1; type: 'job-changed'; job: JobSummary }
+	| { v: 1; type: 'progress'; jobId: string; acknowledged: number; total: number; bytesPerSecond: number | null }
+	/** A pump ended; `runnable` jobs still want work (the page may pump again). */
+	| { v: 1; type: 'pump-finished'; runnable: number }
+	/** New rows wait in the outbox for the page to record in Supabase. */
+	| { v: 1; type: 'outbox-changed' };
+
+/** Sent over a MessageChannel; the page answers on the port. */
+export interface TokenRequest {
+	v: 1;
+	type: 'token-request';
+	appUserId: string;
+	microsoftAccountId: string;
+	forceRefresh: boolean;
+}
+
+export type TokenReply =
+	| { kind: 'token'; accessToken: string }
+	| { kind: 'sign-in-required' }
+	/** This page belongs to someone else (or nobody): it will not lend a token. */
+	| { kind: 'not-mine' };
+
+export function isPageToWorker(data: unknown): data is PageToWorker {
+	const message = data as { v?: unknown; type?: unknown } | null;
+	return !!message && message.v === PROTOCOL_VERSION && typeof message.type === 'string' && ['active-user', 'pump', 'command'].includes(message.type);
+}
+
+export function isWorkerToPage(data: unknown): data is WorkerToPage {
+	const message = data as { v?: unknown; type?: unknown } | null;
+	return !!message && message.v === PROTOCOL_VERSION && typeof message.type === 'string' && ['job-changed', 'progress', 'pump-finished', 'outbox-changed'].includes(message.type);
+}
+
+export function isTokenRequest(data: unknown): data is TokenRequest {
+	const message = data as { v?: unknown; type?: unknown } | null;
+	return !!message && message.v === PROTOCOL_VERSION && message.type === 'token-request';
+}
