@@ -19,6 +19,7 @@ export type AppErrorCode =
 	| 'graph-name-conflict'
 	| 'graph-invalid-name'
 	| 'graph-throttled'
+	| 'graph-resync-required'
 	| 'graph-unavailable'
 	| 'graph-failed'
 	| 'app-sign-in-invalid'
@@ -64,6 +65,7 @@ const MESSAGES: Record<AppErrorCode, (context: ErrorContext) => string> = {
 	'graph-name-conflict': (c) => `Something named "${c.name ?? 'that'}" already exists there. Choose another name.`,
 	'graph-invalid-name': (c) => `OneDrive does not allow the name "${c.name ?? ''}". ${c.reason ?? 'Choose another name.'}`,
 	'graph-throttled': () => 'OneDrive asked Reeldrive to slow down. Try again in a moment.',
+	'graph-resync-required': () => 'OneDrive asked Reeldrive to look over your files again. Try again in a moment.',
 	'graph-unavailable': () => 'OneDrive is having trouble right now. Try again in a moment.',
 	'graph-failed': (c) => `OneDrive could not do that${c.detail ? ` (${c.detail})` : ''}. Try again.`,
 	'app-sign-in-invalid': () => 'That email and password do not match an account. Check them and try again.',

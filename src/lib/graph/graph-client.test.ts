@@ -93,4 +93,63 @@ describe('GraphClient', () => {
 		expect(requests[2]?.url).toBe('http://localhost:4010/v1.0/me/drive/items/f/children?$skiptoken=2');
 		expect(second).toEqual({ value: [{ id: 'b', name: 'b' }], nextLink: null });
 	});
+
+	it('reads an item of a given drive with $select and $expand, and its thumbnails', async () => {
+		const { client, requests } = harness([
+			{ status: 200, body: { id: 'v!1', name: 'a.mp4', thumbnails: [{ id: '0', medium: { url: 'https://t/1', width: 176, height: 99 } }] } },
+			{ status: 200, body: { value: [{ id: '0', medium: { url: 'https://t/2', width: 176, height: 99 } }] } }
+		]);
+		const item = await client.driveItem('d 1', 'v!1', { select: 'id,name,deleted', expand: 'thumbnails' });
+		expect(item.thumbnails?.[0]?.medium?.url).toBe('https://t/1');
+		expect(requests[0]?.url).toBe('https://graph.example/v1.0/drives/d%201/items/v!1?%24select=id%2Cname%2Cdeleted&%24expand=thumbnails');
+		const sets = await client.thumbnails('d', 'v1', 'medium');
+		expect(sets).toHaveLength(1);
+		expect(requests[1]?.url).toBe('https://graph.example/v1.0/drives/d/items/v1/thumbnails?select=medium');
+	});
+
+	it('fetches a fresh download URL each time, and says so when OneDrive gives none', async () => {
+		const { client, requests } = harness([
+			{ status: 200, body: { id: 'v', '@microsoft.graph.downloadUrl': 'https://dl/1?tempauth=x' } },
+			{ status: 200, body: { id: 'v', '@microsoft.graph.downloadUrl': 'https://dl/2?tempauth=y' } },
+			{ status: 200, body: { id: 'v' } },
+			{ status: 404, body: { error: { code: 'itemNotFound' } } }
+		]);
+		expect(await client.downloadUrl('d', 'v')).toBe('https://dl/1?tempauth=x');
+		expect(await client.downloadUrl('d', 'v')).toBe('https://dl/2?tempauth=y');
+		expect(requests[0]?.url).toContain('%24select=id%2C%40microsoft.graph.downloadUrl');
+		await expect(client.downloadUrl('d', 'v')).rejects.toMatchObject({ code: 'graph-failed' });
+		await expect(client.downloadUrl('d', 'v')).rejects.toMatchObject({ code: 'graph-not-found' });
+	});
+
+	it('renames with conflictBehavior fail, moves by parent id and deletes', async () => {
+		const { client, requests } = harness([
+			{ status: 200, body: { id: 'v', name: 'b.mp4' } },
+			{ status: 409, body: { error: { code: 'nameAlreadyExists' } } },
+			{ status: 200, body: { id: 'v', name: 'b.mp4' } },
+			{ status: 204 }
+		]);
+		expect((await client.updateItem('d', 'v', { name: 'b.mp4' })).name).toBe('b.mp4');
+		expect(requests[0]).toMatchObject({ method: 'PATCH', url: 'https://graph.example/v1.0/drives/d/items/v' });
+		expect(JSON.parse(requests[0]!.body!)).toEqual({ '@microsoft.graph.conflictBehavior': 'fail', name: 'b.mp4' });
+		await expect(client.updateItem('d', 'v', { name: 'taken.mp4' })).rejects.toMatchObject({ code: 'graph-name-conflict' });
+		await client.updateItem('d', 'v', { parentId: 'folder' });
+		expect(JSON.parse(requests[2]!.body!)).toEqual({ '@microsoft.graph.conflictBehavior': 'fail', parentReference: { id: 'folder' } });
+		await expect(client.deleteItem('d', 'v')).resolves.toBeUndefined();
+		expect(requests[3]).toMatchObject({ method: 'DELETE', url: 'https://graph.example/v1.0/drives/d/items/v' });
+	});
+
+	it('starts delta at token=latest, follows its links as given and reports an expired cursor', async () => {
+		const { client, requests } = harness([
+			{ status: 200, body: { value: [], '@odata.deltaLink': 'http://g/delta?token=1' } },
+			{ status: 200, body: { value: [{ id: 'a', name: 'a', deleted: {} }], '@odata.nextLink': 'http://g/delta?token=1&page=2' } },
+			{ status: 200, body: { value: [], '@odata.deltaLink': 'http://g/delta?token=2' } },
+			{ status: 410, body: { error: { code: 'resyncRequired' } } }
+		]);
+		expect(await client.delta(null)).toEqual({ value: [], nextLink: null, deltaLink: 'http://g/delta?token=1' });
+		expect(requests[0]?.url).toMatch(/^https:\/\/graph\.example\/v1\.0\/me\/drive\/root\/delta\?token=latest&%24select=/);
+		const changes = await client.delta('http://g/delta?token=1');
+		expect(changes).toMatchObject({ nextLink: 'http://g/delta?token=1&page=2', deltaLink: null });
+		expect((await client.delta(changes.nextLink)).deltaLink).toBe('http://g/delta?token=2');
+		await expect(client.delta('http://g/delta?token=2')).rejects.toMatchObject({ code: 'graph-resync-required' });
+	});
 });

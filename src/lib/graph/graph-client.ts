@@ -1,5 +1,6 @@
 /**
- * Microsoft Graph calls for OneDrive other than fragment uploads: profile, drive, folders, items.
+ * Microsoft Graph calls for OneDrive other than fragment uploads: profile, drive, folders, items,
+ * thumbnails, download URLs, renames, deletes and delta.
  * `fetch` and the token source are injected, so the same code runs in pages, tests and against
  * the local emulator. Paging follows `@odata.nextLink` as the absolute URL Graph gives.
  */
@@ -65,6 +66,13 @@ export interface GraphItem {
 export interface GraphPage<T> {
 	value: T[];
 	nextLink: string | null;
+}
+
+/** One page of a delta feed: more pages now (nextLink), or caught up (deltaLink, kept for later). */
+export interface GraphDeltaPage {
+	value: GraphItem[];
+	nextLink: string | null;
+	deltaLink: string | null;
 }
 
 interface GraphErrorBody {
@@ -172,6 +180,76 @@ export class GraphClient {
 		return { value: page.value, nextLink: page['@odata.nextLink'] ?? null };
 	}
 
+	/** Where an item of a given drive lives: `/drives/{drive}/items/{item}`. */
+	#driveItemPath(driveId: string, itemId: string): string {
+		return `/drives/${encodeURIComponent(driveId)}/items/${encodeURIComponent(itemId)}`;
+	}
+
+	/** An item of a given drive, with optional `$select` and `$expand` (e.g. "thumbnails"). */
+	driveItem(
+		driveId: string,
+		itemId: string,
+		options: { select?: string; expand?: string; what?: string } = {}
+	): Promise<GraphItem> {
+		const params = new URLSearchParams();
+		if (options.select) params.set('$select', options.select);
+		if (options.expand) params.set('$expand', options.expand);
+		const query = params.size ? `?${params}` : '';
+		return this.get(`${this.#driveItemPath(driveId, itemId)}${query}`, options.what ?? 'That video');
+	}
+
+	/** An item's thumbnail sets (zero or more); `size` limits them to one size, e.g. "medium". */
+	async thumbnails(driveId: string, itemId: string, size?: string): Promise<GraphThumbnailSet[]> {
+		const query = size ? `?${new URLSearchParams({ select: size })}` : '';
+		const page = await this.get<{ value: GraphThumbnailSet[] }>(
+			`${this.#driveItemPath(driveId, itemId)}/thumbnails${query}`,
+			'That video'
+		);
+		return page.value;
+	}
+
+	/**
+	 * A fresh pre-authenticated download URL for a file. It needs no Authorization header and
+	 * expires (about an hour; "a few minutes" per one doc), so it is fetched when needed, never stored.
+	 */
+	async downloadUrl(driveId: string, itemId: string, what = 'That video'): Promise<string> {
+		const item = await this.driveItem(driveId, itemId, { select: 'id,@microsoft.graph.downloadUrl', what });
+		const url = item['@microsoft.graph.downloadUrl'];
+		if (!url) throw new AppError('graph-failed', { what, detail: 'OneDrive gave no download address' });
+		return url;
+	}
+
+	/** Renames or moves an item; a taken name fails (409) rather than being renamed silently. */
+	updateItem(
+		driveId: string,
+		itemId: string,
+		changes: { name?: string; parentId?: string },
+		what = 'That video'
+	): Promise<GraphItem> {
+		const body: Record<string, unknown> = { '@microsoft.graph.conflictBehavior': 'fail' };
+		if (changes.name !== undefined) body.name = changes.name;
+		if (changes.parentId !== undefined) body.parentReference = { id: changes.parentId };
+		return this.request('PATCH', this.#driveItemPath(driveId, itemId), body, what);
+	}
+
+	/** Deletes an item (OneDrive keeps it in its recycle bin). */
+	async deleteItem(driveId: string, itemId: string, what = 'That video'): Promise<void> {
+		await this.request<void>('DELETE', this.#driveItemPath(driveId, itemId), undefined, what);
+	}
+
+	/**
+	 * One page of the drive's delta feed. Without a link: `token=latest` (no items, just a cursor
+	 * for now); with a nextLink or deltaLink from an earlier page: the changes since.
+	 */
+	async delta(link: string | null, select = 'id,name,deleted,parentReference,file,size,webUrl'): Promise<GraphDeltaPage> {
+		const url = link ?? `/me/drive/root/delta?${new URLSearchParams({ token: 'latest', $select: select })}`;
+		const page = await this.get<{ value: GraphItem[]; '@odata.nextLink'?: string; '@odata.deltaLink'?: string }>(
+			url,
+			'Your OneDrive'
+		);
+		return { value: page.value, nextLink: page['@odata.nextLink'] ?? null, deltaLink: page['@odata.deltaLink'] ?? null };
+	}
+
 	createFolder(
 		parentId: string,
 		name: string,
@@ -212,6 +290,8 @@ async function toGraphError(response: Response, what?: string): Promise<AppError
 			return new AppError('graph-not-found', context);
 		case 409:
 			return new AppError('graph-name-conflict', context);
+		case 410:
+			return new AppError('graph-resync-required', context);
 		case 429:
 			return new AppError('graph-throttled', context);
 		case 503:
