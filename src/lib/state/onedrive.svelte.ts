@@ -107,8 +107,9 @@ export class OneDriveManager {
 			return;
 		}
 		if (!this.account || this.account.localAccountId !== row.microsoft_account_id) {
-			// The database says connected, but this browser has no sign-in for that account.
-			this.state = row.status === 'needs_reauth' ? 'needs-reauth' : 'not-connected';
+			// Connected, but this browser holds no Microsoft sign-in for it (another browser, or the
+			// browser was closed and MSAL's session key with it): the person signs in again.
+			this.state = 'needs-reauth';
 			return;
 		}
 		try {

@@ -227,9 +227,11 @@ export class UploadHost {
 
 	async #runnableRecords(): Promise<UploadRecord[]> {
 		const user = await this.activeUser();
-		if (!user?.microsoftAccountId) return [];
+		if (!user) return [];
+		// Fragments need no token (upload URLs carry their own), so the signed-in owner's uploads
+		// run even while this browser holds no Microsoft sign-in; a new session waits for one.
 		const records = await this.#db.uploads.where('[appUserId+createdAt]').between([user.appUserId, 0], [user.appUserId, Infinity]).toArray();
-		return records.filter((record) => record.microsoftAccountId === user.microsoftAccountId && isRunnable(record.state));
+		return records.filter((record) => isRunnable(record.state));
 	}
 
 	async #run(deadline: number): Promise<number> {

@@ -1,0 +1,326 @@
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { quickXorHash } from '../../src/lib/upload/quickxorhash';
+import { launchPersistent } from './support/persistent';
+import { connectOneDrive, emulator, newAppAccount, newMicrosoftAccount, rest, signIn, type AppAccount } from './support/stack';
+import { makeLargeMp4 } from './support/videos';
+
+const MiB = 1024 * 1024;
+
+interface DriveFiles {
+	items: { path: string; size?: number; quickXorHash?: string; folder: boolean }[];
+	uploadSessions: { id: string; name: string; received: number; total: number }[];
+}
+
+const files = (microsoft: string) => emulator<DriveFiles>('GET', `/drives/${encodeURIComponent(microsoft)}/files`);
+
+/** Every fragment PUT the browser (its service worker included) sends to an upload URL. */
+function recordFragments(context: BrowserContext): { url: string; start: number; end: number }[] {
+	const sent: { url: string; start: number; end: number }[] = [];
+	context.on('request', (request) => {
+		const range = request.headers()['content-range'];
+		if (request.method() !== 'PUT' || !range) return;
+		const match = /bytes (\d+)-(\d+)\//.exec(range);
+		if (match) sent.push({ url: request.url(), start: Number(match[1]), end: Number(match[2]) + 1 });
+	});
+	return sent;
+}
+
+async function ready(page: Page, app: AppAccount, microsoft: string): Promise<void> {
+	await signIn(page, app.email);
+	await connectOneDrive(page, microsoft);
+	await page.goto('/uploads');
+	await page.evaluate(() => navigator.serviceWorker.ready);
+}
+
+async function choose(page: Page, paths: string[]): Promise<void> {
+	await page.getByLabel('Choose videos').setInputFiles(paths);
+}
+
+const item = (page: Page, name: string) => page.getByRole('listitem', { name });
+
+async function expectInOneDrive(microsoft: string, name: string, path: string): Promise<void> {
+	await expect
+		.poll(async () => (await files(microsoft)).items.find((entry) => entry.path === `/Reeldrive/${name}`), { timeout: 60_000 })
+		.toMatchObject({ size: readFileSync(path).length, quickXorHash: quickXorHash(readFileSync(path)) });
+}
+
+test.describe.configure({ timeout: 180_000 });
+
+test.describe('uploading videos', () => {
+	test('a 300 MB upload to a product shows rising progress and ends byte-identical in OneDrive and in the library', async () => {
+		const { context, close } = await launchPersistent();
+		try {
+			const page = await context.newPage();
+			const app = await newAppAccount('big');
+			const microsoft = await newMicrosoftAccount('big');
+			await ready(page, app, microsoft);
+			const [product] = await rest<{ id: string }[]>(app, 'POST', 'products', { title: 'Espresso grinder' });
+			const video = makeLargeMp4(300 * 1000 * 1000, 'reeldrive-300mb.mp4');
+			// A little latency per fragment, so progress can be watched on its way up.
+			await emulator('POST', '/faults', { kind: 'fragment', method: 'PUT', probability: 1, seed: 1, latencyMs: 150 });
+			try {
+				await page.goto(`/products/${product!.id}`);
+				await choose(page, [video]);
+				const job = item(page, 'reeldrive-300mb.mp4');
+				const bar = job.getByRole('progressbar', { name: 'Uploaded to OneDrive' });
+				const seen = new Set<number>();
+				await expect
+					.poll(
+						async () => {
+							seen.add(Number(await bar.getAttribute('aria-valuenow')));
+							return Math.max(...seen);
+						},
+						{ timeout: 120_000, intervals: [250] }
+					)
+					.toBe(100);
+				expect([...seen].filter((value) => value > 0 && value < 100).length).toBeGreaterThan(3);
+			} finally {
+				await emulator('DELETE', '/faults');
+			}
+			await expectInOneDrive(microsoft, 'reeldrive-300mb.mp4', video);
+			await expect
+				.poll(async () => rest<{ status: string; product_id: string; quick_xor_hash: string; size_bytes: number }[]>(app, 'GET', 'videos?select=status,product_id,quick_xor_hash,size_bytes'), { timeout: 30_000 })
+				.toEqual([{ status: 'synced', product_id: product!.id, quick_xor_hash: quickXorHash(readFileSync(video)), size_bytes: 300_000_000 }]);
+			// The browser's copy of the bytes is freed once OneDrive holds them.
+			const stored = await storedFileCount(page);
+			expect(stored).toBe(0);
+		} finally {
+			await close();
+		}
+	});
+
+	test('refuses non-videos and empty files in words, and fixes names OneDrive forbids', async ({ page }) => {
+		const app = await newAppAccount('checks');
+		const microsoft = await newMicrosoftAccount('checks');
+		await ready(page, app, microsoft);
+		const empty = '/tmp/reeldrive-empty.mp4';
+		const { writeFileSync, copyFileSync } = await import('node:fs');
+		writeFileSync(empty, '');
+		const oddName = '/tmp/Unboxing: take 2?.mp4';
+		copyFileSync('tests/fixtures/videos/tiny-64x64-1s.mp4', oddName);
+		await choose(page, ['tests/fixtures/videos/not-a-video.mp4', empty, oddName]);
+		await expect(page.getByRole('list', { name: 'What happened to the files you added' })).toContainText('not-a-video.mp4: This file is not a video we recognise');
+		await expect(page.getByRole('list', { name: 'What happened to the files you added' })).toContainText('reeldrive-empty.mp4: This file is empty');
+		const renamed = item(page, 'Unboxing_ take 2_.mp4');
+		await expect(renamed).toContainText('Renamed from “Unboxing: take 2?.mp4”');
+		await expectInOneDrive(microsoft, 'Unboxing_ take 2_.mp4', oddName);
+		expect((await files(microsoft)).items.filter((entry) => entry.path.includes('not-a-video'))).toEqual([]);
+	});
+
+	test('a reload mid-upload resumes from the last acknowledged fragment', async () => {
+		const { context, close } = await launchPersistent();
+		try {
+			const fragments = recordFragments(context);
+			const page = await context.newPage();
+			const app = await newAppAccount('reload');
+			const microsoft = await newMicrosoftAccount('reload');
+			await ready(page, app, microsoft);
+			const video = makeLargeMp4(120 * MiB, 'reeldrive-reload.mp4');
+			await emulator('POST', '/faults', { kind: 'fragment', method: 'PUT', probability: 1, seed: 2, latencyMs: 400 });
+			try {
+				await choose(page, [video]);
+				await expect.poll(() => fragments.length, { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
+				await page.reload();
+				// Cut the worker off too, as a crash would: it restarts from what IndexedDB holds.
+				const cdp = await context.newCDPSession(page);
+				await cdp.send('ServiceWorker.enable');
+				await cdp.send('ServiceWorker.stopAllWorkers');
+				await page.reload();
+			} finally {
+				await emulator('DELETE', '/faults');
+			}
+			await expectInOneDrive(microsoft, 'reeldrive-reload.mp4', video);
+			const resent = fragments.reduce((sum, fragment) => sum + (fragment.end - fragment.start), 0) - 120 * MiB;
+			const largest = Math.max(...fragments.map((fragment) => fragment.end - fragment.start));
+			expect(resent).toBeLessThanOrEqual(largest);
+		} finally {
+			await close();
+		}
+	});
+
+	test('closing every page mid-upload and opening Reeldrive again finishes the upload', async () => {
+		const { context, close } = await launchPersistent();
+		try {
+			const page = await context.newPage();
+			const app = await newAppAccount('closed');
+			const microsoft = await newMicrosoftAccount('closed');
+			await ready(page, app, microsoft);
+			const video = makeLargeMp4(80 * MiB, 'reeldrive-closed.mp4');
+			await emulator('POST', '/faults', { kind: 'fragment', method: 'PUT', probability: 1, seed: 3, latencyMs: 500 });
+			await choose(page, [video]);
+			await expect.poll(async () => (await files(microsoft)).uploadSessions[0]?.received ?? 0, { timeout: 30_000 }).toBeGreaterThan(0);
+			await page.close();
+			const cdp = await context.newCDPSession(await context.newPage());
+			await cdp.send('ServiceWorker.enable');
+			await cdp.send('ServiceWorker.stopAllWorkers');
+			for (const open of context.pages()) await open.close();
+			await emulator('DELETE', '/faults');
+			const again = await context.newPage();
+			await again.goto('/uploads');
+			await expectInOneDrive(microsoft, 'reeldrive-closed.mp4', video);
+			await expect(item(again, 'reeldrive-closed.mp4')).toContainText('In OneDrive', { timeout: 30_000 });
+		} finally {
+			await close();
+		}
+	});
+
+	test('going offline pauses the upload, and it finishes by itself when the network returns', async ({ page, context }) => {
+		const app = await newAppAccount('offline');
+		const microsoft = await newMicrosoftAccount('offline');
+		await ready(page, app, microsoft);
+		const video = makeLargeMp4(60 * MiB, 'reeldrive-offline.mp4');
+		await emulator('POST', '/faults', { kind: 'fragment', method: 'PUT', probability: 1, seed: 4, latencyMs: 400 });
+		try {
+			await choose(page, [video]);
+			const job = item(page, 'reeldrive-offline.mp4');
+			await expect(job).toContainText('Uploading');
+			await context.setOffline(true);
+			await expect(job).toContainText(/Paused|offline/i, { timeout: 30_000 });
+			await expect(job.getByRole('button', { name: 'Retry' })).toHaveCount(0);
+		} finally {
+			await emulator('DELETE', '/faults');
+		}
+		await context.setOffline(false);
+		await expect(job(page)).toContainText('In OneDrive', { timeout: 60_000 });
+		await expectInOneDrive(microsoft, 'reeldrive-offline.mp4', video);
+
+		function job(p: Page) {
+			return item(p, 'reeldrive-offline.mp4');
+		}
+	});
+
+	test('server faults of every kind still end in a complete, verified file', async ({ page }) => {
+		const app = await newAppAccount('faults');
+		const microsoft = await newMicrosoftAccount('faults');
+		await ready(page, app, microsoft);
+		const video = makeLargeMp4(70 * MiB, 'reeldrive-faults.mp4');
+		// Each fault fires once, in this order: later ones see requests only once earlier ones are spent.
+		await emulator('POST', '/faults', {
+			faults: [
+				{ kind: 'createUploadSession', status: 401, count: 1 },
+				{ kind: 'fragment', method: 'PUT', count: 1, status: 503 },
+				{ kind: 'fragment', method: 'PUT', count: 1, status: 429, retryAfter: 1 },
+				{ kind: 'fragment', method: 'PUT', count: 1, dropAfterBytes: 100_000 },
+				{ kind: 'fragment', method: 'PUT', count: 1, acceptPrefixBytes: 327_680 },
+				{ kind: 'fragment', method: 'PUT', count: 1, expireSession: true }
+			]
+		});
+		try {
+			await choose(page, [video]);
+			await expect(item(page, 'reeldrive-faults.mp4')).toContainText('In OneDrive', { timeout: 120_000 });
+			const faults = await emulator<{ faults: { kind: string; fired: number }[] }>('GET', '/faults');
+			expect(faults.faults.map((fault) => fault.fired), JSON.stringify(faults.faults)).toEqual([1, 1, 1, 1, 1, 1]);
+		} finally {
+			await emulator('DELETE', '/faults');
+		}
+		await expectInOneDrive(microsoft, 'reeldrive-faults.mp4', video);
+	});
+
+	test('a full OneDrive gives a clear error and uploads nothing', async ({ page }) => {
+		const app = await newAppAccount('full');
+		const microsoft = await newMicrosoftAccount('full');
+		await emulator('PUT', `/drives/${encodeURIComponent(microsoft)}/quota`, { total: 20 * MiB });
+		await ready(page, app, microsoft);
+		await choose(page, [makeLargeMp4(40 * MiB, 'reeldrive-full.mp4')]);
+		const job = item(page, 'reeldrive-full.mp4');
+		await expect(job.getByRole('alert')).toHaveText(/Your OneDrive is full/, { timeout: 30_000 });
+		const drive = await files(microsoft);
+		expect(drive.items.filter((entry) => entry.path.endsWith('.mp4'))).toEqual([]);
+		expect(drive.uploadSessions).toEqual([]);
+		await expect
+			.poll(async () => rest<{ status: string; error_code: string }[]>(app, 'GET', 'videos?select=status,error_code'))
+			.toEqual([{ status: 'error', error_code: 'onedrive-full' }]);
+	});
+
+	test('cancel deletes the upload session and the stored bytes', async ({ page }) => {
+		const app = await newAppAccount('cancel');
+		const microsoft = await newMicrosoftAccount('cancel');
+		await ready(page, app, microsoft);
+		await emulator('POST', '/faults', { kind: 'fragment', method: 'PUT', probability: 1, seed: 5, latencyMs: 500 });
+		try {
+			await choose(page, [makeLargeMp4(60 * MiB, 'reeldrive-cancel.mp4')]);
+			await expect.poll(async () => (await files(microsoft)).uploadSessions.length, { timeout: 30_000 }).toBe(1);
+			await item(page, 'reeldrive-cancel.mp4').getByRole('button', { name: 'Cancel' }).click();
+			await expect.poll(async () => (await files(microsoft)).uploadSessions.length, { timeout: 30_000 }).toBe(0);
+		} finally {
+			await emulator('DELETE', '/faults');
+		}
+		await expect(item(page, 'reeldrive-cancel.mp4')).toHaveCount(0);
+		expect(await storedFileCount(page)).toBe(0);
+		expect((await files(microsoft)).items.filter((entry) => entry.path.endsWith('.mp4'))).toEqual([]);
+		await expect.poll(async () => rest<unknown[]>(app, 'GET', 'videos?select=id')).toEqual([]);
+	});
+
+	test('two files upload in parallel', async ({ page, context }) => {
+		const fragments = recordFragments(context);
+		const app = await newAppAccount('parallel');
+		const microsoft = await newMicrosoftAccount('parallel');
+		await ready(page, app, microsoft);
+		const first = makeLargeMp4(50 * MiB, 'reeldrive-first.mp4');
+		const second = makeLargeMp4(50 * MiB, 'reeldrive-second.mp4');
+		await emulator('POST', '/faults', { kind: 'fragment', method: 'PUT', probability: 1, seed: 6, latencyMs: 300 });
+		try {
+			await choose(page, [first, second]);
+			await expect.poll(async () => (await files(microsoft)).uploadSessions.filter((session) => session.received > 0).length, { timeout: 30_000 }).toBe(2);
+		} finally {
+			await emulator('DELETE', '/faults');
+		}
+		await expectInOneDrive(microsoft, 'reeldrive-first.mp4', first);
+		await expectInOneDrive(microsoft, 'reeldrive-second.mp4', second);
+		// Interleaved: the second file's first fragment went out before the first file's last one.
+		const urls = [...new Set(fragments.map((fragment) => fragment.url))];
+		expect(urls).toHaveLength(2);
+		const firstEnds = fragments.map((fragment, index) => ({ ...fragment, index }));
+		const lastOfFirst = Math.max(...firstEnds.filter((fragment) => fragment.url === urls[0]).map((fragment) => fragment.index));
+		const firstOfSecond = Math.min(...firstEnds.filter((fragment) => fragment.url === urls[1]).map((fragment) => fragment.index));
+		expect(firstOfSecond).toBeLessThan(lastOfFirst);
+	});
+
+	test("signing out mid-upload pauses it, and the next person on this browser never uploads it", async ({ page }) => {
+		const alice = await newAppAccount('alice-up');
+		const bob = await newAppAccount('bob-up');
+		const aliceMicrosoft = await newMicrosoftAccount('alice-up');
+		const bobMicrosoft = await newMicrosoftAccount('bob-up');
+		await ready(page, alice, aliceMicrosoft);
+		await emulator('POST', '/faults', { kind: 'fragment', method: 'PUT', probability: 1, seed: 7, latencyMs: 500 });
+		try {
+			await choose(page, [makeLargeMp4(80 * MiB, 'reeldrive-alice.mp4')]);
+			await expect.poll(async () => (await files(aliceMicrosoft)).uploadSessions[0]?.received ?? 0, { timeout: 30_000 }).toBeGreaterThan(0);
+			await page.getByRole('button', { name: 'Sign out' }).click();
+			await expect(page).toHaveURL(/sign-in/);
+			await signIn(page, bob.email);
+			await connectOneDrive(page, bobMicrosoft);
+			await page.goto('/uploads');
+			await expect(page.getByText('reeldrive-alice.mp4')).toHaveCount(0);
+			const paused = (await files(aliceMicrosoft)).uploadSessions[0]?.received ?? 0;
+			await page.waitForTimeout(3_000);
+			expect((await files(aliceMicrosoft)).uploadSessions[0]?.received ?? 0).toBe(paused);
+			expect((await files(bobMicrosoft)).items.filter((entry) => entry.path.endsWith('.mp4'))).toEqual([]);
+			expect(paused).toBeLessThan(80 * MiB);
+		} finally {
+			await emulator('DELETE', '/faults');
+		}
+		// Alice comes back: her upload carries on.
+		await page.getByRole('button', { name: 'Sign out' }).click();
+		await signIn(page, alice.email);
+		await connectOneDrive(page, aliceMicrosoft);
+		await page.goto('/uploads');
+		await expect(item(page, 'reeldrive-alice.mp4')).toContainText('In OneDrive', { timeout: 60_000 });
+	});
+});
+
+async function storedFileCount(page: Page): Promise<number> {
+	return page.evaluate(
+		() =>
+			new Promise<number>((resolve, reject) => {
+				const open = indexedDB.open('reeldrive');
+				open.onerror = () => reject(open.error);
+				open.onsuccess = () => {
+					const count = open.result.transaction('files').objectStore('files').count();
+					count.onsuccess = () => resolve(count.result);
+					count.onerror = () => reject(count.error);
+				};
+			})
+	);
+}
