@@ -19,7 +19,7 @@ const SIZE = (mibArg >= 0 ? Number(process.argv[mibArg + 1]) : 1024) * MiB;
  * Resident memory (MiB), summed over every process whose command line mentions `marker` and
  * all their descendants (Chromium's renderers and service-worker process among them).
  */
-function rssOf(marker: string): number {
+function rssOf(marker: string, track = true): number {
 	const read = (path: string) => {
 		try {
 			return readFileSync(path, 'utf8');
@@ -40,9 +40,17 @@ function rssOf(marker: string): number {
 		}
 	}
 	let total = 0;
-	for (const pid of chosen) total += Number(/VmRSS:\s+(\d+) kB/.exec(read(`/proc/${pid}/status`))?.[1] ?? 0) / 1024;
+	for (const pid of chosen) {
+		const rss = Number(/VmRSS:\s+(\d+) kB/.exec(read(`/proc/${pid}/status`))?.[1] ?? 0) / 1024;
+		const type = /--type=([\w-]+)/.exec(read(`/proc/${pid}/cmdline`))?.[1] ?? 'main';
+		if (track) byType.set(type, Math.max(byType.get(type) ?? 0, rss));
+		total += rss;
+	}
 	return total;
 }
+
+/** The largest single process of each kind seen (Chromium's --type: renderer, utility, gpu…). */
+const byType = new Map<string, number>();
 
 const dataDir = mkdtempSync(join(tmpdir(), 'reeldrive-bench-'));
 const profile = mkdtempSync(join(tmpdir(), 'reeldrive-bench-profile-'));
@@ -81,11 +89,12 @@ try {
 	await page.goto('/uploads');
 	await page.evaluate(() => navigator.serviceWorker.ready);
 
-	const baseline = { chromium: rssOf(profile), stack: rssOf(stackMarker) };
+	const baseline = { chromium: rssOf(profile), stack: rssOf(stackMarker, false) };
+	byType.clear();
 	const peak = { ...baseline };
 	const sampler = setInterval(() => {
 		peak.chromium = Math.max(peak.chromium, rssOf(profile));
-		peak.stack = Math.max(peak.stack, rssOf(stackMarker));
+		peak.stack = Math.max(peak.stack, rssOf(stackMarker, false));
 	}, 200);
 
 	const started = performance.now();
@@ -114,6 +123,7 @@ try {
 	console.log(`  upload (first fragment to last):             ${((finished - (firstByte || queued)) / 1000).toFixed(1)} s, ${(mb / ((finished - (firstByte || queued)) / 1000)).toFixed(1)} MB/s`);
 	console.log(`  end to end (pick to verified in the UI):     ${((verified - started) / 1000).toFixed(1)} s, ${(mb / ((verified - started) / 1000)).toFixed(1)} MB/s`);
 	console.log(`  Chromium, all processes, RSS:                ${baseline.chromium.toFixed(0)} MiB before, ${peak.chromium.toFixed(0)} MiB peak (+${(peak.chromium - baseline.chromium).toFixed(0)})`);
+	console.log(`  largest process of each kind (peak RSS):     ${[...byType].map(([type, mib]) => `${type} ${mib.toFixed(0)} MiB`).join(', ')}`);
 	console.log(`  local stack (app server + emulators), RSS:   ${baseline.stack.toFixed(0)} MiB before, ${peak.stack.toFixed(0)} MiB peak (+${(peak.stack - baseline.stack).toFixed(0)})`);
 } finally {
 	stack.kill('SIGTERM');
