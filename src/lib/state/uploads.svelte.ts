@@ -82,6 +82,8 @@ export class UploadsManager {
 	failed = $derived(this.jobs.filter((job) => job.status === 'error').length);
 	/** Rows not yet written to Supabase. */
 	outboxPending = $state(0);
+	/** Goes up each time rows were written to Supabase, so galleries know to look again. */
+	recorded = $state(0);
 
 	#services: Services | undefined;
 	#session: SessionManager | undefined;
@@ -379,9 +381,11 @@ export class UploadsManager {
 			const services = this.#services;
 			if (!user || !db || !services || !navigator.onLine) return;
 			const entries = await db.outbox.where('appUserId').equals(user.id).toArray();
+			let written = 0;
 			for (const entry of entries) {
 				try {
 					await writeOutboxEntry(services.supabase, entry);
+					written++;
 					await db.transaction('rw', db.outbox, async () => {
 						const current = await db.outbox.get(entry.id);
 						if (current && current.updatedAt === entry.updatedAt) await db.outbox.delete(entry.id);
@@ -392,6 +396,7 @@ export class UploadsManager {
 				}
 			}
 			this.outboxPending = await db.outbox.where('appUserId').equals(user.id).count();
+			if (written > 0) this.recorded++;
 		})().finally(() => {
 			this.#draining = null;
 		});
