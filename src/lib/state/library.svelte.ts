@@ -85,7 +85,11 @@ export class LibraryManager {
 	start(): void {
 		if (this.#started) return;
 		this.#started = true;
-		session.onUserChange(async (user) => {
+		session.onUserChange(async () => {
+			// Calls can arrive late (after other listeners' awaits), so act on who is signed in
+			// now: the same user keeps what is already loaded.
+			const user = session.user;
+			if (user && user.id === this.#loadedFor) return;
 			this.#reset();
 			if (!user) await this.#cache.clear();
 		});
@@ -120,6 +124,8 @@ export class LibraryManager {
 		this.status = this.products.length ? 'ready' : 'loading';
 		this.error = null;
 		try {
+			// Known to be offline: straight to the saved copy, without waiting on retries.
+			if (!connectivity.online) throw new AppError('network-unreachable', { service: 'Reeldrive' });
 			const list = await products.list();
 			if (session.user?.id !== userId) return;
 			this.products = list;

@@ -140,6 +140,8 @@ export class ProductGallery {
 		const { products, videos, cache, userId } = this.#deps;
 		this.error = null;
 		try {
+			// Known to be offline: straight to the saved copy, without waiting on retries.
+			if (!this.#deps.online()) throw new AppError('network-unreachable', { service: 'Reeldrive' });
 			const product = await products.get(this.productId);
 			if (!product) {
 				this.product = null;

@@ -123,3 +123,71 @@ export async function msalTokenKeys(page: Page): Promise<string[]> {
 		return keys;
 	});
 }
+
+/** A Graph call as a Microsoft account (password grant, for scripts): a change made "outside Reeldrive". */
+export async function graphAs<T = unknown>(email: string, method: string, path: string, body?: BodyInit | object, contentType?: string): Promise<T> {
+	const tokenResponse = await fetch(`${MICROSOFT}/organizations/oauth2/v2.0/token`, {
+		method: 'POST',
+		headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+		body: new URLSearchParams({
+			grant_type: 'password',
+			client_id: /^PUBLIC_MS_CLIENT_ID=(.+)$/m.exec(readFileSync('.env.development', 'utf8'))![1]!.trim(),
+			username: email,
+			password: DEMO_PASSWORD,
+			scope: 'Files.ReadWrite User.Read'
+		})
+	});
+	const token = ((await tokenResponse.json()) as { access_token?: string }).access_token;
+	if (!token) throw new Error(`password grant failed for ${email}`);
+	const isJson = body !== undefined && !(body instanceof Uint8Array) && typeof body === 'object' && !(body instanceof Blob);
+	const response = await fetch(`${MICROSOFT}/v1.0${path}`, {
+		method,
+		headers: {
+			Authorization: `Bearer ${token}`,
+			...(body === undefined ? {} : { 'Content-Type': contentType ?? (isJson ? 'application/json' : 'application/octet-stream') })
+		},
+		body: body === undefined ? undefined : isJson ? JSON.stringify(body) : (body as BodyInit)
+	});
+	const text = await response.text();
+	if (!response.ok) throw new Error(`graph ${method} ${path}: ${response.status} ${text}`);
+	return (text ? JSON.parse(text) : null) as T;
+}
+
+/** Puts a real sample video into a Microsoft account's OneDrive (simple upload), as if copied there by hand. */
+export async function putVideo(email: string, folderPath: string, name: string, fixture: string): Promise<{ id: string; name: string; webUrl: string }> {
+	// Path uploads need their folder to exist; make each level, keeping any already there.
+	let parent = '/me/drive/root';
+	for (const folder of folderPath.split('/').filter(Boolean)) {
+		const made = await graphAs<{ id: string }>(email, 'POST', `${parent}/children`, {
+			name: folder,
+			folder: {},
+			'@microsoft.graph.conflictBehavior': 'fail'
+		}).catch(() => graphAs<{ id: string }>(email, 'GET', `${parent}:/${encodeURIComponent(folder)}`));
+		parent = `/me/drive/items/${encodeURIComponent(made.id)}`;
+	}
+	const path = `${folderPath.replace(/\/+$/, '')}/${name}`.split('/').filter(Boolean).map(encodeURIComponent).join('/');
+	return graphAs(email, 'PUT', `/me/drive/root:/${path}:/content`, new Uint8Array(readFileSync(fixture)), 'video/mp4');
+}
+
+/** A product owned by the given app user, made through the REST API. */
+export async function createProduct(account: AppAccount, fields: { title: string; asin?: string | null; brand?: string | null }): Promise<{ id: string; title: string }> {
+	const [row] = await rest<{ id: string; title: string }[]>(account, 'POST', 'products', fields);
+	return row!;
+}
+
+/** Videos rows (any status) for a product, made through the REST API; no OneDrive file behind them. */
+export async function seedVideoRows(account: AppAccount, productId: string, count: number, status = 'queued'): Promise<void> {
+	const rows = Array.from({ length: count }, (_, i) => ({
+		product_id: productId,
+		drive_id: 'seeded-drive',
+		item_id: status === 'synced' || status === 'missing' ? `seeded-${productId}-${i}` : null,
+		name: `Seeded clip ${String(i + 1).padStart(4, '0')}.mp4`,
+		size_bytes: 10_000_000 + i,
+		duration_ms: 5_000 + i * 1000,
+		width: i % 3 === 0 ? 1080 : 1920,
+		height: i % 3 === 0 ? 1920 : 1080,
+		status,
+		created_at: new Date(Date.UTC(2026, 0, 1) + (count - i) * 60_000).toISOString()
+	}));
+	for (let from = 0; from < rows.length; from += 500) await rest(account, 'POST', 'videos', rows.slice(from, from + 500));
+}
