@@ -48,6 +48,7 @@ const ITEM_CONCURRENCY = 4;
 const DOWNLOAD_URL_REUSE_MS = 5 * 60_000;
 /** A delta feed longer than this many pages is finished on the next check. */
 const MAX_DELTA_PAGES = 20;
+const SAVE_DELAY_MS = 500;
 const ITEM_SELECT = 'id,name,size,webUrl,parentReference,deleted,file,video';
 
 const IN_PROGRESS: VideoStatus[] = ['queued', 'uploading'];
@@ -79,6 +80,7 @@ export class ProductGallery {
 	readonly #inFlight = new Set<string>();
 	readonly #downloadUrls = new Map<string, { url: string; at: number }>();
 	#disposed = false;
+	#saveTimer: ReturnType<typeof setTimeout> | undefined;
 
 	constructor(productId: string, deps: GalleryDeps) {
 		this.productId = productId;
@@ -180,20 +182,32 @@ export class ProductGallery {
 		return this.#deps.cache.write<Snapshot>(this.#deps.userId, this.#snapshotName, { product, videos: this.videos });
 	}
 
+	/**
+	 * Saves the copy a moment after the last change, so a burst of row updates (cards catching
+	 * up while someone scrolls) costs one write of the list, not one per card.
+	 */
+	#saveSoon(): void {
+		if (this.#saveTimer) clearTimeout(this.#saveTimer);
+		this.#saveTimer = setTimeout(() => {
+			this.#saveTimer = undefined;
+			void this.#save();
+		}, SAVE_DELAY_MS);
+	}
+
 	#countChanged(): void {
 		if (this.product) this.#deps.library.setVideoCount(this.productId, this.videos.length);
 	}
 
 	#replace(row: VideoRow): void {
 		this.videos = this.videos.map((video) => (video.id === row.id ? row : video));
-		void this.#save();
+		this.#saveSoon();
 	}
 
 	#drop(id: string): void {
 		this.videos = this.videos.filter((video) => video.id !== id);
 		this.thumbnails.delete(id);
 		this.#countChanged();
-		void this.#save();
+		this.#saveSoon();
 	}
 
 	#needsNetwork(): void {
@@ -205,6 +219,11 @@ export class ProductGallery {
 	dispose(): void {
 		this.#disposed = true;
 		this.#queue.clear();
+		if (this.#saveTimer) {
+			clearTimeout(this.#saveTimer);
+			this.#saveTimer = undefined;
+			void this.#save();
+		}
 	}
 
 	// Thumbnails and "missing in OneDrive" on view
@@ -336,7 +355,7 @@ export class ProductGallery {
 			const touched = this.videos.some((video) => marked.has(video.id));
 			if (touched) {
 				this.videos = this.videos.map((video) => (marked.has(video.id) ? { ...video, status: 'missing' as const } : video));
-				void this.#save();
+				this.#saveSoon();
 			}
 		} catch (error) {
 			if (error instanceof AppError && error.code === 'graph-resync-required') {
@@ -440,7 +459,7 @@ export class ProductGallery {
 		const linked = new Set(rows.map((row) => row.id));
 		this.videos = [...rows, ...this.videos.filter((video) => !linked.has(video.id))];
 		this.#countChanged();
-		void this.#save();
+		this.#saveSoon();
 		return rows.length;
 	}
 }
