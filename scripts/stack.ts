@@ -61,8 +61,6 @@ async function startIfPresent(
 }
 
 async function main(): Promise<void> {
-	if (args.includes('--fresh')) rmSync(dataDir, { recursive: true, force: true });
-
 	const wanted: NamedPort[] = [
 		{ name: 'Microsoft emulator', port: PORTS.microsoft },
 		{ name: 'Microsoft emulator (upload and download URLs)', port: PORTS.microsoftContent },
@@ -76,6 +74,8 @@ async function main(): Promise<void> {
 		process.exit(1);
 	}
 
+	// Only now, with the ports known to be ours: never wipe the data of a stack that is running.
+	if (args.includes('--fresh')) rmSync(dataDir, { recursive: true, force: true });
 	if (!emulatorsOnly && !skipBuild) await buildApp();
 
 	const running: Running[] = [];

@@ -1,5 +1,5 @@
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { quickXorHash } from '../../src/lib/upload/quickxorhash';
 import { launchPersistent } from './support/persistent';
 import { connectOneDrive, emulator, newAppAccount, newMicrosoftAccount, rest, signIn, type AppAccount } from './support/stack';
@@ -49,6 +49,7 @@ test.describe.configure({ timeout: 180_000 });
 
 test.describe('uploading videos', () => {
 	test('a 300 MB upload to a product shows rising progress and ends byte-identical in OneDrive and in the library', async () => {
+		test.setTimeout(360_000);
 		const { context, close } = await launchPersistent();
 		try {
 			const page = await context.newPage();
@@ -57,34 +58,32 @@ test.describe('uploading videos', () => {
 			await ready(page, app, microsoft);
 			const [product] = await rest<{ id: string }[]>(app, 'POST', 'products', { title: 'Espresso grinder' });
 			const video = makeLargeMp4(300 * 1000 * 1000, 'reeldrive-300mb.mp4');
-			// A little latency per fragment, so progress can be watched on its way up.
-			await emulator('POST', '/faults', { kind: 'fragment', method: 'PUT', probability: 1, seed: 1, latencyMs: 150 });
-			try {
-				await page.goto(`/products/${product!.id}`);
-				await choose(page, [video]);
-				const job = item(page, 'reeldrive-300mb.mp4');
-				const bar = job.getByRole('progressbar', { name: 'Uploaded to OneDrive' });
-				const seen = new Set<number>();
-				await expect
-					.poll(
-						async () => {
-							seen.add(Number(await bar.getAttribute('aria-valuenow')));
-							return Math.max(...seen);
-						},
-						{ timeout: 120_000, intervals: [250] }
-					)
-					.toBe(100);
-				expect([...seen].filter((value) => value > 0 && value < 100).length).toBeGreaterThan(3);
-			} finally {
-				await emulator('DELETE', '/faults');
-			}
+			await page.goto(`/products/${product!.id}`);
+			await choose(page, [video]);
+			const job = item(page, 'reeldrive-300mb.mp4');
+			const bar = job.getByRole('progressbar', { name: 'Uploaded to OneDrive' });
+			const seen = new Set<number>();
+			await expect
+				.poll(
+					async () => {
+						const now = await bar.getAttribute('aria-valuenow').catch(() => null);
+						if (now !== null) seen.add(Number(now));
+						return Math.max(0, ...seen);
+					},
+					{ timeout: 240_000, intervals: [250] }
+				)
+				.toBeGreaterThanOrEqual(99);
+			// Honest progress: it rose through several steps (one per acknowledged fragment).
+			expect([...seen].filter((value) => value > 0 && value < 99).length).toBeGreaterThan(3);
 			await expectInOneDrive(microsoft, 'reeldrive-300mb.mp4', video);
 			await expect
 				.poll(async () => rest<{ status: string; product_id: string; quick_xor_hash: string; size_bytes: number }[]>(app, 'GET', 'videos?select=status,product_id,quick_xor_hash,size_bytes'), { timeout: 30_000 })
 				.toEqual([{ status: 'synced', product_id: product!.id, quick_xor_hash: quickXorHash(readFileSync(video)), size_bytes: 300_000_000 }]);
 			// The browser's copy of the bytes is freed once OneDrive holds them.
-			const stored = await storedFileCount(page);
-			expect(stored).toBe(0);
+			expect(await storedFileCount(page)).toBe(0);
+			// And the product's gallery lists it.
+			await page.reload();
+			await expect(page.getByText('reeldrive-300mb.mp4').first()).toBeVisible();
 		} finally {
 			await close();
 		}
@@ -95,17 +94,43 @@ test.describe('uploading videos', () => {
 		const microsoft = await newMicrosoftAccount('checks');
 		await ready(page, app, microsoft);
 		const empty = '/tmp/reeldrive-empty.mp4';
-		const { writeFileSync, copyFileSync } = await import('node:fs');
 		writeFileSync(empty, '');
 		const oddName = '/tmp/Unboxing: take 2?.mp4';
 		copyFileSync('tests/fixtures/videos/tiny-64x64-1s.mp4', oddName);
-		await choose(page, ['tests/fixtures/videos/not-a-video.mp4', empty, oddName]);
+		await choose(page, ['tests/fixtures/videos/not-a-video.mp4', empty, oddName, 'tests/fixtures/videos/clip-vp9-320x240-4s.webm']);
+		// A poster frame captured in the browser stands in until OneDrive has a thumbnail.
+		await expect(item(page, 'clip-vp9-320x240-4s.webm').locator('img')).toHaveAttribute('src', /^blob:/);
 		await expect(page.getByRole('list', { name: 'What happened to the files you added' })).toContainText('not-a-video.mp4: This file is not a video we recognise');
 		await expect(page.getByRole('list', { name: 'What happened to the files you added' })).toContainText('reeldrive-empty.mp4: This file is empty');
 		const renamed = item(page, 'Unboxing_ take 2_.mp4');
 		await expect(renamed).toContainText('Renamed from “Unboxing: take 2?.mp4”');
 		await expectInOneDrive(microsoft, 'Unboxing_ take 2_.mp4', oddName);
 		expect((await files(microsoft)).items.filter((entry) => entry.path.includes('not-a-video'))).toEqual([]);
+	});
+
+	test('videos shared to the installed app wait in the inbox, then upload to the chosen product', async ({ page }) => {
+		const app = await newAppAccount('share');
+		const microsoft = await newMicrosoftAccount('share');
+		await ready(page, app, microsoft);
+		const [product] = await rest<{ id: string }[]>(app, 'POST', 'products', { title: 'Shared blender' });
+		const bytes = [...readFileSync('tests/fixtures/videos/portrait-1080x1920-2s.mp4')];
+		// What the share sheet does: a multipart POST to the manifest's share_target action.
+		const landed = await page.evaluate(async (content) => {
+			const form = new FormData();
+			form.append('title', 'from the gallery');
+			form.append('videos', new File([new Uint8Array(content)], 'PXL_shared.mp4', { type: 'video/mp4' }));
+			const response = await fetch('/share-target', { method: 'POST', body: form });
+			return response.url;
+		}, bytes);
+		expect(landed).toMatch(/\/uploads\/inbox\?shared=1$/);
+		await page.goto('/uploads/inbox?shared=1');
+		await expect(page.getByText('PXL_shared.mp4')).toBeVisible();
+		await page.getByLabel('Product for these videos').selectOption({ label: 'Shared blender' });
+		await page.getByRole('button', { name: 'Upload to this product' }).click();
+		await expect(page.getByText('PXL_shared.mp4: Queued')).toBeVisible();
+		await expect
+			.poll(async () => rest<{ product_id: string; status: string }[]>(app, 'GET', 'videos?select=product_id,status'), { timeout: 60_000 })
+			.toEqual([{ product_id: product!.id, status: 'synced' }]);
 	});
 
 	test('a reload mid-upload resumes from the last acknowledged fragment', async () => {

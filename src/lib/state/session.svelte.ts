@@ -46,7 +46,15 @@ export class SessionManager {
 		});
 	}
 
-	async #apply(session: Session | null): Promise<void> {
+	#applying: Promise<void> = Promise.resolve();
+
+	/** Changes of user are applied one at a time, in order, so no listener sees a stale one. */
+	#apply(session: Session | null): Promise<void> {
+		this.#applying = this.#applying.then(() => this.#applyNow(session)).catch(() => {});
+		return this.#applying;
+	}
+
+	async #applyNow(session: Session | null): Promise<void> {
 		const next = session?.user ? { id: session.user.id, email: session.user.email ?? '' } : null;
 		if (next?.id === this.user?.id && this.status !== 'loading') return;
 		if (next) await this.#services?.microsoft.bindToAppUser(next.id);
