@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { launchPersistent } from './support/persistent';
+import { newAppAccount, signIn } from './support/stack';
 
 const WORKER_FILE = 'build/service-worker.js';
 
@@ -14,8 +15,10 @@ test.describe('the installable app shell', () => {
 				if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
 			});
 
-			const response = await page.goto('/products');
+			const response = await page.goto('/sign-in');
 			expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'self'");
+			// The demo user, so the README's picture shows a few products.
+			await signIn(page, 'alice@reeldrive.test');
 			await expect(page.getByRole('heading', { level: 1, name: 'Products' })).toBeVisible();
 
 			// The service worker installs, precaches the shell and takes control.
@@ -63,8 +66,8 @@ test.describe('the installable app shell', () => {
 		const { context, close } = await launchPersistent();
 		try {
 			const page = await context.newPage();
-			await page.goto('/products');
-			await expect(page.getByRole('heading', { level: 1, name: 'Products' })).toBeVisible();
+			await page.goto('/sign-in');
+			await expect(page.getByRole('heading', { level: 1, name: 'Sign in to Reeldrive' })).toBeVisible();
 			await page.evaluate(() => navigator.serviceWorker.ready);
 
 			// Deploy a "new version" the way a static host would: different bytes in the worker script.
@@ -81,7 +84,7 @@ test.describe('the installable app shell', () => {
 			const reloaded = page.waitForEvent('load');
 			await prompt.getByRole('button', { name: 'Reload' }).click();
 			await reloaded;
-			await expect(page.getByRole('heading', { level: 1, name: 'Products' })).toBeVisible();
+			await expect(page.getByRole('heading', { level: 1, name: 'Sign in to Reeldrive' })).toBeVisible();
 			await expect(page.getByText('A new version of Reeldrive is ready')).toHaveCount(0);
 		} finally {
 			await close();
@@ -92,7 +95,7 @@ test.describe('the installable app shell', () => {
 test.describe('layout and keyboard', () => {
 	test('fits a 360 px phone without sideways scrolling', async ({ page }) => {
 		await page.setViewportSize({ width: 360, height: 740 });
-		await page.goto('/products');
+		await signIn(page, (await newAppAccount('phone')).email);
 		const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 		expect(overflow).toBe(0);
 		for (const name of ['Products', 'Uploads', 'Settings']) {
@@ -102,7 +105,8 @@ test.describe('layout and keyboard', () => {
 	});
 
 	test('every navigation link is reachable by keyboard with a visible focus ring', async ({ page }) => {
-		await page.goto('/products');
+		await signIn(page, (await newAppAccount('keys')).email);
+		await page.reload();
 		await expect(page.getByRole('heading', { level: 1, name: 'Products' })).toBeVisible();
 		await page.keyboard.press('Tab');
 		await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();

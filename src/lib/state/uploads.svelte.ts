@@ -13,6 +13,7 @@ import {
 	SYNC_TAG,
 	isTokenRequest,
 	isWorkerToPage,
+	type JobSummary,
 	type PageToWorker,
 	type TokenReply,
 	type TokenRequest,
@@ -96,6 +97,7 @@ export class UploadsManager {
 	#posterUrls = new Map<string, string>();
 	#listening = false;
 	#draining: Promise<void> | null = null;
+	#drainAgain = false;
 	#repumpTimer: ReturnType<typeof setTimeout> | undefined;
 
 	/** Connects to the service worker and loads the signed-in user's uploads. */
@@ -198,6 +200,32 @@ export class UploadsManager {
 		}
 	}
 
+	/**
+	 * Applies the worker's summary at once, in message order, so the shown progress never steps
+	 * back behind a slower storage read. Unknown jobs (queued in another tab) are read in full.
+	 */
+	#applySummary(summary: JobSummary): void {
+		const job = this.jobs.find((entry) => entry.id === summary.id);
+		if (!job) {
+			void this.#refreshJob(summary.id);
+			return;
+		}
+		if (summary.status === 'cancelled') {
+			this.jobs.splice(this.jobs.indexOf(job), 1);
+			return;
+		}
+		job.status = summary.status;
+		job.acknowledged = summary.acknowledged;
+		job.size = summary.size;
+		job.statusText = summary.status === 'paused' && summary.pause ? describePause(summary.pause) : STATUS_WORDS[summary.status];
+		job.errorText =
+			summary.error && (summary.status === 'error' || summary.status === 'conflict') ? describeUploadError(summary.error) : null;
+		if (summary.status !== 'uploading' && summary.status !== 'queued') {
+			job.bytesPerSecond = null;
+			job.secondsLeft = null;
+		}
+	}
+
 	#onProgress(jobId: string, acknowledged: number, total: number): void {
 		const job = this.jobs.find((entry) => entry.id === jobId);
 		if (!job) return;
@@ -232,7 +260,7 @@ export class UploadsManager {
 				this.#onProgress(message.jobId, message.acknowledged, message.total);
 				break;
 			case 'job-changed':
-				void this.#refreshJob(message.job.id);
+				this.#applySummary(message.job);
 				if (message.job.pause === 'needs-sign-in') void this.#onedrive?.refresh();
 				break;
 			case 'outbox-changed':
@@ -373,34 +401,48 @@ export class UploadsManager {
 		return estimate.quota - (estimate.usage ?? 0);
 	}
 
-	/** Writes waiting rows to Supabase; what fails stays for the next try. */
+	/**
+	 * Writes waiting rows to Supabase; what fails stays for the next try. A request that arrives
+	 * while a drain runs makes it go round once more, so no newer snapshot is left behind.
+	 */
 	drainOutbox(): Promise<void> {
-		this.#draining ??= (async () => {
-			const user = this.#session?.user;
-			const db = this.#db;
-			const services = this.#services;
-			if (!user || !db || !services || !navigator.onLine) return;
-			const entries = await db.outbox.where('appUserId').equals(user.id).toArray();
-			let written = 0;
-			for (const entry of entries) {
-				try {
-					await writeOutboxEntry(services.supabase, entry);
-					written++;
-					await db.transaction('rw', db.outbox, async () => {
-						const current = await db.outbox.get(entry.id);
-						if (current && current.updatedAt === entry.updatedAt) await db.outbox.delete(entry.id);
-					});
-				} catch {
-					// Offline, or Supabase unreachable: the entry stays and is tried again later.
-					break;
-				}
-			}
-			this.outboxPending = await db.outbox.where('appUserId').equals(user.id).count();
-			if (written > 0) this.recorded++;
+		if (this.#draining) {
+			this.#drainAgain = true;
+			return this.#draining;
+		}
+		this.#draining = (async () => {
+			do {
+				this.#drainAgain = false;
+				await this.#drainOnce();
+			} while (this.#drainAgain);
 		})().finally(() => {
 			this.#draining = null;
 		});
 		return this.#draining;
+	}
+
+	async #drainOnce(): Promise<void> {
+		const user = this.#session?.user;
+		const db = this.#db;
+		const services = this.#services;
+		if (!user || !db || !services || !navigator.onLine) return;
+		const entries = await db.outbox.where('appUserId').equals(user.id).toArray();
+		let written = 0;
+		for (const entry of entries) {
+			try {
+				await writeOutboxEntry(services.supabase, entry);
+				written++;
+				await db.transaction('rw', db.outbox, async () => {
+					const current = await db.outbox.get(entry.id);
+					if (current && current.updatedAt === entry.updatedAt) await db.outbox.delete(entry.id);
+				});
+			} catch {
+				// Offline, or Supabase unreachable: the entry stays and is tried again later.
+				break;
+			}
+		}
+		this.outboxPending = await db.outbox.where('appUserId').equals(user.id).count();
+		if (written > 0) this.recorded++;
 	}
 }
 
