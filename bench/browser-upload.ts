@@ -74,7 +74,13 @@ async function waitForStack(): Promise<void> {
 
 try {
 	await waitForStack();
-	const video = makeLargeMp4(SIZE, `reeldrive-bench-${SIZE}.mp4`);
+	const name = `reeldrive-bench-${SIZE}.mp4`;
+	const video = makeLargeMp4(SIZE, name);
+	const drive = async () =>
+		emulator<{ items: { path: string }[]; uploadSessions: { received: number }[] }>('GET', `/drives/${encodeURIComponent(microsoft)}/files`);
+
+	// 1. Under Playwright: sign in, connect OneDrive and queue the video. Fragments are held back
+	//    (a latency fault) so that the upload itself is measured in step 2.
 	const context = await chromium.launchPersistentContext(profile, {
 		executablePath: findChromium() ?? undefined,
 		args: CHROMIUM_ARGS,
@@ -88,43 +94,54 @@ try {
 	await connectOneDrive(page, microsoft);
 	await page.goto('/uploads');
 	await page.evaluate(() => navigator.serviceWorker.ready);
+	await emulator('POST', '/faults', { kind: 'fragment', method: 'PUT', probability: 1, seed: 1, latencyMs: 60_000 });
+	const queueStarted = performance.now();
+	await page.getByLabel('Choose videos').setInputFiles(video);
+	await page.getByRole('listitem', { name }).waitFor();
+	const queueSeconds = (performance.now() - queueStarted) / 1000;
+	while ((await drive()).uploadSessions.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+	await context.close();
+	await emulator('DELETE', '/faults');
 
-	const baseline = { chromium: rssOf(profile), stack: rssOf(stackMarker, false) };
-	byType.clear();
-	const peak = { ...baseline };
+	// 2. DevTools slows uploads from the page a lot (it copies request bodies), so the upload is
+	//    measured in a plain Chromium on the same profile, with no automation attached: the
+	//    service worker resumes the queued upload by itself when Reeldrive opens.
+	const browser = spawn(findChromium() ?? 'chromium', ['--headless', ...CHROMIUM_ARGS, `--user-data-dir=${profile}`, 'http://localhost:5173/uploads'], {
+		stdio: 'ignore'
+	});
+	const baseline = { chromium: 0, stack: rssOf(stackMarker, false) };
+	const peak = { chromium: 0, stack: baseline.stack };
 	const sampler = setInterval(() => {
 		peak.chromium = Math.max(peak.chromium, rssOf(profile));
 		peak.stack = Math.max(peak.stack, rssOf(stackMarker, false));
 	}, 200);
-
-	const started = performance.now();
-	await page.getByLabel('Choose videos').setInputFiles(video);
-	await page.getByRole('listitem', { name: `reeldrive-bench-${SIZE}.mp4` }).waitFor();
-	const queued = performance.now();
-	let firstByte = 0;
+	const opened = performance.now();
+	let startBytes = -1;
+	let started = 0;
 	for (;;) {
-		const files = await emulator<{ items: { path: string }[]; uploadSessions: { received: number }[] }>(
-			'GET',
-			`/drives/${encodeURIComponent(microsoft)}/files`
-		);
-		if (!firstByte && (files.uploadSessions[0]?.received ?? 0) > 0) firstByte = performance.now();
-		if (files.items.some((item) => item.path === `/Reeldrive/reeldrive-bench-${SIZE}.mp4`)) break;
-		await new Promise((resolve) => setTimeout(resolve, 100));
+		const files = await drive();
+		const received = files.uploadSessions[0]?.received ?? 0;
+		if (startBytes < 0 && received > 0) {
+			startBytes = received;
+			started = performance.now();
+		}
+		if (files.items.some((item) => item.path === `/Reeldrive/${name}`)) break;
+		if (performance.now() - opened > 30 * 60_000) throw new Error('the upload did not finish in 30 minutes');
+		await new Promise((resolve) => setTimeout(resolve, 50));
 	}
 	const finished = performance.now();
-	await page.getByRole('listitem', { name: `reeldrive-bench-${SIZE}.mp4` }).getByText('In OneDrive').waitFor({ timeout: 60_000 });
-	const verified = performance.now();
 	clearInterval(sampler);
-	await context.close();
+	browser.kill('SIGTERM');
+	await new Promise((resolve) => browser.once('exit', resolve));
 
-	const mb = SIZE / 1e6;
-	console.log(`Browser upload of ${SIZE / MiB} MiB through the app to the local emulator`);
-	console.log(`  queue (checks, poster, copy into IndexedDB): ${((queued - started) / 1000).toFixed(1)} s`);
-	console.log(`  upload (first fragment to last):             ${((finished - (firstByte || queued)) / 1000).toFixed(1)} s, ${(mb / ((finished - (firstByte || queued)) / 1000)).toFixed(1)} MB/s`);
-	console.log(`  end to end (pick to verified in the UI):     ${((verified - started) / 1000).toFixed(1)} s, ${(mb / ((verified - started) / 1000)).toFixed(1)} MB/s`);
-	console.log(`  Chromium, all processes, RSS:                ${baseline.chromium.toFixed(0)} MiB before, ${peak.chromium.toFixed(0)} MiB peak (+${(peak.chromium - baseline.chromium).toFixed(0)})`);
+	const measured = SIZE - Math.max(startBytes, 0);
+	const seconds = (finished - (started || opened)) / 1000;
+	console.log(`Browser upload of ${SIZE / MiB} MiB through Reeldrive's service worker to the local emulator`);
+	console.log(`  queue (checks, poster, copy into IndexedDB): ${queueSeconds.toFixed(1)} s`);
+	console.log(`  upload of ${(measured / MiB).toFixed(0)} MiB after the app reopened:  ${seconds.toFixed(1)} s, ${(measured / 1e6 / seconds).toFixed(1)} MB/s`);
+	console.log(`  Chromium, all processes, peak RSS:           ${peak.chromium.toFixed(0)} MiB`);
 	console.log(`  largest process of each kind (peak RSS):     ${[...byType].map(([type, mib]) => `${type} ${mib.toFixed(0)} MiB`).join(', ')}`);
-	console.log(`  local stack (app server + emulators), RSS:   ${baseline.stack.toFixed(0)} MiB before, ${peak.stack.toFixed(0)} MiB peak (+${(peak.stack - baseline.stack).toFixed(0)})`);
+	console.log(`  local stack (app server + emulators), RSS:   ${baseline.stack.toFixed(0)} MiB before, ${peak.stack.toFixed(0)} MiB peak`);
 } finally {
 	stack.kill('SIGTERM');
 	await new Promise((resolve) => stack.once('exit', resolve));
