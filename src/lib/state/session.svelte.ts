@@ -47,8 +47,14 @@ export class SessionManager {
 	}
 
 	#applying: Promise<void> = Promise.resolve();
+	#notifying: Promise<void> = Promise.resolve();
+	#generation = 0;
 
-	/** Changes of user are applied one at a time, in order, so no listener sees a stale one. */
+	/**
+	 * Changes of user are applied one at a time, in order. The change itself is quick; listeners
+	 * then run one after another, and those of a change already superseded are skipped, so no
+	 * listener acts on a stale user and a slow one never holds up signing out.
+	 */
 	#apply(session: Session | null): Promise<void> {
 		this.#applying = this.#applying.then(() => this.#applyNow(session)).catch(() => {});
 		return this.#applying;
@@ -60,7 +66,15 @@ export class SessionManager {
 		if (next) await this.#services?.microsoft.bindToAppUser(next.id);
 		this.user = next;
 		this.status = next ? 'signed-in' : 'signed-out';
-		for (const listener of this.#listeners) await listener(next);
+		const generation = ++this.#generation;
+		this.#notifying = this.#notifying
+			.then(async () => {
+				for (const listener of this.#listeners) {
+					if (generation !== this.#generation) return;
+					await listener(next);
+				}
+			})
+			.catch(() => {});
 	}
 
 	#auth() {
