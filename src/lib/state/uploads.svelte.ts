@@ -23,13 +23,14 @@ import {
 import { writeOutboxEntry } from '$lib/supabase/video-outbox';
 import {
 	SNIFF_BYTES,
-	UploadError,
 	checkUploadable,
 	createUploadJob,
 	describeNameFixes,
 	describePause,
 	describeUploadError,
 	sanitiseOneDriveName,
+	type PauseReason,
+	type UploadErrorInfo,
 	type UploadStatus
 } from '$lib/upload';
 import type { OneDriveManager } from './onedrive.svelte';
@@ -64,6 +65,14 @@ export interface EnqueueResult {
 const STORAGE_HEADROOM = 50 * 1024 * 1024;
 /** Smoothing of the measured speed: higher follows changes faster. */
 const SPEED_SMOOTHING = 0.3;
+
+/** The words shown for an upload's state, its pause reason and its error. */
+function describeState(status: UploadStatus, pause: PauseReason | null, error: UploadErrorInfo | null) {
+	return {
+		statusText: status === 'paused' && pause ? describePause(pause) : STATUS_WORDS[status],
+		errorText: error && (status === 'error' || status === 'conflict') ? describeUploadError(error) : null
+	};
+}
 
 const STATUS_WORDS: Record<UploadStatus, string> = {
 	queued: 'Waiting to upload',
@@ -155,10 +164,6 @@ export class UploadsManager {
 		this.outboxPending = await this.#db.outbox.where('appUserId').equals(user.id).count();
 	}
 
-	forProduct(productId: string): UploadView[] {
-		return this.jobs.filter((job) => job.productId === productId);
-	}
-
 	#view(record: UploadRecord): UploadView {
 		const s = record.state;
 		let posterUrl = this.#posterUrls.get(record.id) ?? null;
@@ -175,8 +180,7 @@ export class UploadsManager {
 			renamedNote: record.nameFixes.length > 0 ? describeNameFixes(record.nameFixes) : null,
 			productId: record.productId,
 			status: s.status,
-			statusText: s.status === 'paused' && s.pause ? describePause(s.pause) : STATUS_WORDS[s.status],
-			errorText: s.error && (s.status === 'error' || s.status === 'conflict') ? describeUploadError(s.error) : null,
+			...describeState(s.status, s.pause, s.error),
 			acknowledged: s.acknowledged,
 			size: s.size,
 			bytesPerSecond: active ? speed : null,
@@ -217,9 +221,7 @@ export class UploadsManager {
 		job.status = summary.status;
 		job.acknowledged = summary.acknowledged;
 		job.size = summary.size;
-		job.statusText = summary.status === 'paused' && summary.pause ? describePause(summary.pause) : STATUS_WORDS[summary.status];
-		job.errorText =
-			summary.error && (summary.status === 'error' || summary.status === 'conflict') ? describeUploadError(summary.error) : null;
+		Object.assign(job, describeState(summary.status, summary.pause, summary.error));
 		if (summary.status !== 'uploading' && summary.status !== 'queued') {
 			job.bytesPerSecond = null;
 			job.secondsLeft = null;
@@ -487,9 +489,3 @@ export class InboxManager {
 }
 
 export const inbox = new InboxManager();
-
-/** Rejects a whole batch in words (not connected, no folder) without losing anything. */
-export function describeEnqueueFailure(error: unknown): string {
-	if (error instanceof UploadError) return describeUploadError(error);
-	return describeError(error);
-}
