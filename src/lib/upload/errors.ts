@@ -19,6 +19,7 @@ export const ERROR_CODES = [
 	'session-lost-repeatedly',
 	'unexpected-response',
 	'file-unreadable',
+	'connection-too-slow',
 	// programming or storage faults
 	'invalid-transition',
 	'invalid-job'

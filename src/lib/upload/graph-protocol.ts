@@ -22,6 +22,34 @@ export function childAddress(base: string, target: UploadTarget, name: string): 
 	return `${root}/root:/${[...segments, enc(name)].join('/')}`;
 }
 
+/** The listing of the target folder's children, asking only for `select`. */
+export function childrenUrl(base: string, target: UploadTarget, select: string): string {
+	const root = driveRoot(base, target.driveId);
+	const query = `?$select=${select}&$top=1000`;
+	if (target.kind === 'folder') return `${root}/items/${enc(target.parentId)}/children${query}`;
+	const segments = target.folderPath
+		.split('/')
+		.filter((s) => s.length > 0)
+		.map(enc);
+	return segments.length === 0 ? `${root}/root/children${query}` : `${root}/root:/${segments.join('/')}:/children${query}`;
+}
+
+/**
+ * Whether OneDrive could have stored an upload named `sent` as `found`: the same name, or the
+ * one conflictBehavior "rename" makes ("clip.mp4" → "clip 1.mp4"). Case-insensitive, as OneDrive is.
+ */
+export function sameUploadName(sent: string, found: string): boolean {
+	const dot = sent.lastIndexOf('.');
+	const stem = dot > 0 ? sent.slice(0, dot) : sent;
+	const ext = dot > 0 ? sent.slice(dot) : '';
+	const a = found.toLowerCase();
+	const s = stem.toLowerCase();
+	const e = ext.toLowerCase();
+	if (a === sent.toLowerCase()) return true;
+	if (!a.startsWith(`${s} `) || !a.endsWith(e)) return false;
+	return /^\d+$/.test(a.slice(s.length + 1, a.length - e.length));
+}
+
 export function createSessionUrl(
 	base: string,
 	target: UploadTarget,
@@ -110,6 +138,18 @@ export const BACKOFF_CAP_MS = 120_000;
 export function backoffMs(attempt: number, random: Random, base = BACKOFF_BASE_MS, cap = BACKOFF_CAP_MS): number {
 	const ceiling = Math.min(cap, base * 2 ** Math.max(0, attempt - 1));
 	return Math.floor(random.next() * ceiling);
+}
+
+export const AUTO_RETRY_BASE_MS = 60_000;
+export const AUTO_RETRY_CAP_MS = 60 * 60_000;
+
+/**
+ * The wait before the n-th automatic retry of a failed job (n from 0): a minute, doubling up to
+ * an hour, less up to a fifth at random so many jobs do not come back at once.
+ */
+export function autoRetryDelayMs(n: number, random: Random): number {
+	const ceiling = Math.min(AUTO_RETRY_CAP_MS, AUTO_RETRY_BASE_MS * 2 ** Math.max(0, n));
+	return Math.round(ceiling * (1 - 0.2 * random.next()));
 }
 
 export function parseUploadedItem(body: unknown): UploadedItem | null {

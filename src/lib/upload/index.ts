@@ -8,6 +8,7 @@ export {
 	isFinished,
 	isUploadJobState,
 	transition,
+	withDefaults,
 	DEFAULT_GRAPH_BASE_URL,
 	type UploadJobState,
 	type UploadStatus,
@@ -23,4 +24,4 @@ export { QuickXorHash, quickXorHash, type QuickXorHashState } from './quickxorha
 export * from './fragment-plan';
 export { sanitiseOneDriveName, MAX_NAME_LENGTH, type NameFix, type SanitisedName } from './onedrive-names';
 export { checkUploadable, sniffVideoContainer, MAX_FILE_SIZE, SNIFF_BYTES, type VideoContainer, type UploadableFile } from './file-checks';
-export { describeUploadError, describePause, describeNameFixes } from './messages';
+export { describeUploadError, describeFailure, describePause, describeNameFixes } from './messages';

@@ -25,8 +25,10 @@ describe('the upload state machine', () => {
 			'verifying→cancelled',
 			'paused→queued',
 			'paused→uploading',
+			'paused→verifying',
 			'paused→cancelled',
 			'error→queued',
+			'error→verifying',
 			'error→cancelled',
 			'conflict→queued',
 			'conflict→cancelled'

@@ -79,6 +79,15 @@ export interface UploadJobState {
 	verifyLookups: number;
 	/** Set when done: whether OneDrive's hash was compared and matched (false: it never reported one). */
 	verified: boolean | null;
+	/**
+	 * In error: when the job tries again by itself (transient failures heal without a click).
+	 * null when it waits for the person.
+	 */
+	autoRetryAt: number | null;
+	/** Automatic retries since the last acknowledged fragment (their waits grow towards an hour). */
+	autoRetries: number;
+	/** Hash or size mismatches so far: the first is retried by itself, a second waits for the person. */
+	mismatches: number;
 	createdAt: number;
 	updatedAt: number;
 }
@@ -122,6 +131,9 @@ export function createUploadJob(input: NewUploadJob, now: number): UploadJobStat
 		item: null,
 		verifyLookups: 0,
 		verified: null,
+		autoRetryAt: null,
+		autoRetries: 0,
+		mismatches: 0,
 		createdAt: now,
 		updatedAt: now
 	};
@@ -131,8 +143,9 @@ const ALLOWED: Record<UploadStatus, readonly UploadStatus[]> = {
 	queued: ['uploading', 'paused', 'error', 'conflict', 'cancelled'],
 	uploading: ['verifying', 'paused', 'error', 'conflict', 'cancelled'],
 	verifying: ['done', 'error', 'cancelled'],
-	paused: ['queued', 'uploading', 'cancelled'],
-	error: ['queued', 'cancelled'],
+	// A job paused or failed after its last fragment may turn out to be complete in OneDrive.
+	paused: ['queued', 'uploading', 'verifying', 'cancelled'],
+	error: ['queued', 'verifying', 'cancelled'],
 	conflict: ['queued', 'cancelled'],
 	done: [],
 	cancelled: []
@@ -161,7 +174,18 @@ export function transition(
 		status: to,
 		pause: to === 'paused' ? (details.pause ?? 'user') : null,
 		error: to === 'error' || to === 'conflict' ? (details.error ?? null) : null,
+		autoRetryAt: to === 'error' ? state.autoRetryAt : null,
 		updatedAt: now
+	};
+}
+
+/** Fills in fields that states saved by an older version of the app do not have yet. */
+export function withDefaults(state: UploadJobState): UploadJobState {
+	return {
+		...state,
+		autoRetryAt: state.autoRetryAt ?? null,
+		autoRetries: state.autoRetries ?? 0,
+		mismatches: state.mismatches ?? 0
 	};
 }
 

@@ -7,6 +7,14 @@ import type { PauseReason } from './job';
 import type { NameFix } from './onedrive-names';
 
 const GB = 1_000_000_000;
+const speed = (n: unknown) =>
+	typeof n !== 'number'
+		? 'unknown'
+		: n >= 1_000_000
+			? `${(n / 1_000_000).toFixed(1)} MB/s`
+			: n >= 1_000
+				? `${Math.round(n / 1000)} kB/s`
+				: `${Math.round(n)} bytes/s`;
 const size = (n: unknown) => (typeof n === 'number' ? `${(n / GB).toFixed(n >= 10 * GB ? 0 : 1)} GB` : 'this size');
 
 const ERROR_MESSAGES: Record<UploadErrorCode, (c: ErrorContext) => string> = {
@@ -15,8 +23,8 @@ const ERROR_MESSAGES: Record<UploadErrorCode, (c: ErrorContext) => string> = {
 	'not-a-video': () => 'This file is not a video we recognise, so it was not added.',
 	'onedrive-full': () => 'Your OneDrive is full. Free up space or add storage, then retry.',
 	'name-conflict': () => 'A file with this name is already in that OneDrive folder. Keep both, or replace it?',
-	'hash-mismatch': () => "OneDrive's copy does not match; retrying.",
-	'size-mismatch': () => "OneDrive's copy has a different size from your video; retrying.",
+	'hash-mismatch': () => "OneDrive's copy did not match your video. Retry to upload it again.",
+	'size-mismatch': () => "OneDrive's copy has a different size from your video. Retry to upload it again.",
 	'sign-in-required': () => 'Sign in to Microsoft again to continue this upload.',
 	'token-rejected': () => 'Microsoft did not accept the sign-in for this upload. Sign in again to continue.',
 	'folder-not-found': () => 'The OneDrive folder for this upload no longer exists. Choose another folder.',
@@ -27,6 +35,8 @@ const ERROR_MESSAGES: Record<UploadErrorCode, (c: ErrorContext) => string> = {
 	'session-lost-repeatedly': () => 'OneDrive kept losing this upload. Retry to start it again.',
 	'unexpected-response': () => 'OneDrive answered in a way we did not expect. Retry to continue.',
 	'file-unreadable': () => "This video's stored copy cannot be read any more. Add the file again.",
+	'connection-too-slow': (c) =>
+		`At this connection's speed (${speed(c.bytesPerSecond)}) the video would need about ${c.hoursNeeded} hours, longer than the day OneDrive keeps an upload open. Retry on a faster connection (Wi-Fi).`,
 	'invalid-transition': () => 'That action is not possible for this upload right now.',
 	'invalid-job': () => 'This upload could not be read back from storage. Add the file again.'
 };
@@ -52,6 +62,25 @@ const NAME_FIX_MESSAGES: Record<NameFix, string> = {
 
 export function describeUploadError(error: Pick<UploadErrorInfo, 'code' | 'context'>): string {
 	return ERROR_MESSAGES[error.code](error.context);
+}
+
+/** What happened, without the advice to retry, for failures the job retries by itself. */
+const HEALING_MESSAGES: Partial<Record<UploadErrorCode, string>> = {
+	'retries-exhausted': 'OneDrive kept failing, so the upload stopped where it was.',
+	'session-lost-repeatedly': 'OneDrive kept losing this upload.',
+	'hash-mismatch': "OneDrive's copy did not match your video.",
+	'size-mismatch': "OneDrive's copy has a different size from your video."
+};
+
+/**
+ * The words for a failed job: what went wrong and what happens next. A job that retries by
+ * itself says when; one that waits for the person says what to do.
+ */
+export function describeFailure(error: Pick<UploadErrorInfo, 'code' | 'context'>, autoRetryAt: number | null, now: number): string {
+	if (autoRetryAt === null) return describeUploadError(error);
+	const minutes = Math.round((autoRetryAt - now) / 60_000);
+	const when = minutes <= 0 ? 'in a moment' : minutes === 1 ? 'in about a minute' : `in about ${minutes} minutes`;
+	return `${HEALING_MESSAGES[error.code] ?? describeUploadError(error)} Trying again by itself ${when}.`;
 }
 
 export function describePause(reason: PauseReason): string {

@@ -18,6 +18,11 @@ export interface HttpRequest {
 	 */
 	headers: Record<string, string>;
 	body?: Uint8Array | string;
+	/**
+	 * Give up after this long and answer a NetworkFailure with reason 'timeout'. The core scales
+	 * it to the measured link speed; a transport without one uses its own default.
+	 */
+	timeoutMs?: number;
 }
 
 export interface HttpResponse {
@@ -31,13 +36,17 @@ export interface HttpResponse {
 /** The request never produced an HTTP status: DNS, TLS, reset connection, offline, timeout. */
 export interface NetworkFailure {
 	kind: 'network-failure';
-	reason: 'offline' | 'connection' | 'timeout';
+	/** 'aborted': the caller's signal fired (Pause, Cancel, sign-out); the outcome is unknown. */
+	reason: 'offline' | 'connection' | 'timeout' | 'aborted';
 	detail?: string;
 }
 
 export interface Transport {
-	/** Resolves with a response for every HTTP status; network problems resolve to NetworkFailure. */
-	send(request: HttpRequest): Promise<HttpResponse | NetworkFailure>;
+	/**
+	 * Resolves with a response for every HTTP status; network problems resolve to NetworkFailure.
+	 * When `signal` fires, the request is abandoned at once and resolves to reason 'aborted'.
+	 */
+	send(request: HttpRequest, signal?: AbortSignal): Promise<HttpResponse | NetworkFailure>;
 }
 
 export interface Clock {

@@ -112,7 +112,15 @@ export const transportFailures: unknown[] = [];
 export interface ScriptStep {
 	label: string;
 	check: (req: HttpRequest) => void;
-	reply: Reply | ((req: HttpRequest) => Reply);
+	/** A reply, or a function of the request and the caller's abort signal (it may answer later). */
+	reply: Reply | ((req: HttpRequest, signal: AbortSignal | undefined) => Reply | Promise<Reply>);
+}
+
+/** A reply that never comes unless the caller aborts (a PUT hanging on a dead link). */
+export function hangUntilAborted(_req: HttpRequest, signal: AbortSignal | undefined): Promise<Reply> {
+	return new Promise((resolve) => {
+		signal?.addEventListener('abort', () => resolve({ kind: 'network-failure', reason: 'aborted' }));
+	});
 }
 
 export class ScriptedTransport implements Transport {
@@ -130,7 +138,7 @@ export class ScriptedTransport implements Transport {
 		return this;
 	}
 
-	async send(req: HttpRequest): Promise<Reply> {
+	async send(req: HttpRequest, signal?: AbortSignal): Promise<Reply> {
 		this.sent.push(req);
 		const step = this.script.shift();
 		try {
@@ -143,7 +151,7 @@ export class ScriptedTransport implements Transport {
 		}
 		this.onSend?.(req);
 		if (req.body instanceof Uint8Array) this.clock.t += Math.ceil(req.body.length / this.bytesPerMs);
-		return typeof step.reply === 'function' ? step.reply(req) : step.reply;
+		return typeof step.reply === 'function' ? step.reply(req, signal) : step.reply;
 	}
 
 	expectFinished(): void {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIN_FRAGMENT_SIZE, START_FRAGMENT_SIZE } from './fragment-plan';
 import type { NewUploadJob } from './job';
-import { describePause, describeUploadError } from './messages';
+import { describeFailure, describePause, describeUploadError } from './messages';
 import { quickXorHash } from './quickxorhash';
 import {
 	GRAPH,
@@ -31,6 +31,8 @@ import { UploadCore } from './upload-core';
 
 const MiB = 1024 * 1024;
 const F = START_FRAGMENT_SIZE; // 10 MiB
+/** A fragment after one failure: half of F. */
+const HALF = F / 2;
 const TINY = new Uint8Array(readFileSync(join(process.cwd(), 'tests/fixtures/videos/tiny-64x64-1s.mp4')));
 const BIG = pseudoRandomBytes(2 * F + MiB + 1234, 99); // fragments: 10 MiB, 10 MiB, 1 MiB + 1234
 const LAST = BIG.length - 1;
@@ -289,7 +291,7 @@ describe('fragment faults', () => {
 		h.transport.then(
 			expectPut('500', BIG, F, 2 * F - 1, graphError(500, 'generalException')),
 			expectStatusGet('status', sessionStatus([`${F}-`])),
-			expectPut('smaller fragment', BIG, F, F + MIN_FRAGMENT_SIZE - 1, accepted([`${F + MIN_FRAGMENT_SIZE}-`]))
+			expectPut('smaller fragment', BIG, F, F + HALF - 1, accepted([`${F + HALF}-`]))
 		);
 		expect((await core.runSlice({ maxFragments: 2 })).outcome).toBe('yield');
 		h.transport.expectFinished();
@@ -303,12 +305,12 @@ describe('fragment faults', () => {
 			expectPut('dropped', BIG, F, 2 * F - 1, networkFailure),
 			// the server kept part of it before the connection died
 			expectStatusGet('status', sessionStatus(['11000000-'])),
-			expectPut('rest', BIG, 11_000_000, 11_000_000 + MIN_FRAGMENT_SIZE - 1, accepted([`${11_000_000 + MIN_FRAGMENT_SIZE}-`]))
+			expectPut('rest', BIG, 11_000_000, 11_000_000 + HALF - 1, accepted([`${11_000_000 + HALF}-`]))
 		);
 		await core.runSlice({ maxFragments: 2 });
 		h.transport.expectFinished();
 		expect(h.events.ofType('realigned')).toEqual([{ type: 'realigned', jobId: 'job-1', from: F, to: 11_000_000 }]);
-		expect((await core.state()).hash.length).toBe(11_000_000 + MIN_FRAGMENT_SIZE);
+		expect((await core.state()).hash.length).toBe(11_000_000 + HALF);
 	});
 
 	it('a transport that throws counts as a network failure', async () => {
@@ -361,7 +363,7 @@ describe('fragment faults', () => {
 		const core = await midUpload(h);
 		for (let i = 0; i < 9; i++) {
 			h.transport.then(
-				expectPut(`500 #${i + 1}`, BIG, F, F + (i === 0 ? F : MIN_FRAGMENT_SIZE) - 1, graphError(500, 'generalException')),
+				expectPut(`500 #${i + 1}`, BIG, F, F + Math.max(MIN_FRAGMENT_SIZE, F / 2 ** i) - 1, graphError(500, 'generalException')),
 				...(i < 8 ? [expectStatusGet(`status #${i + 1}`, sessionStatus([`${F}-`]))] : [])
 			);
 		}
@@ -370,7 +372,10 @@ describe('fragment faults', () => {
 		expect(result.state).toMatchObject({
 			status: 'error',
 			acknowledged: F,
-			error: { code: 'retries-exhausted', retryable: true, context: { cause: 'http-500', attempts: 8 } }
+			error: { code: 'retries-exhausted', retryable: true, context: { cause: 'http-500', attempts: 8 } },
+			// it heals by itself: a first automatic retry in a minute (less a fifth at most)
+			autoRetryAt: h.clock.t + 54_000,
+			autoRetries: 1
 		});
 		// exponential with full jitter at 0.5, capped at 120 s
 		expect(h.clock.sleeps).toEqual([500, 1000, 2000, 4000, 8000, 16000, 32000, 60000]);
@@ -380,6 +385,7 @@ describe('fragment faults', () => {
 		);
 		await core.retry();
 		expect((await core.runSlice({ maxFragments: 1 })).state.acknowledged).toBe(F + MIN_FRAGMENT_SIZE);
+		expect((await core.state()).autoRetries).toBe(0);
 	});
 
 	it('416: asks the session where it stands and sends only what is missing', async () => {
@@ -443,11 +449,11 @@ describe('fragment faults', () => {
 		h.transport.then(
 			expectCreateSession('create', sessionCreated()),
 			expectPut('fragment 1', BIG, 0, F - 1, accepted(['5000000-'])),
-			expectPut('resend tail', BIG, 5_000_000, 5_000_000 + MIN_FRAGMENT_SIZE - 1, accepted([`${5_000_000 + MIN_FRAGMENT_SIZE}-`]))
+			expectPut('resend tail', BIG, 5_000_000, 5_000_000 + HALF - 1, accepted([`${5_000_000 + HALF}-`]))
 		);
 		const result = await (await start(h)).runSlice({ maxFragments: 2 });
 		h.transport.expectFinished();
-		expect(result.state.acknowledged).toBe(5_000_000 + MIN_FRAGMENT_SIZE);
+		expect(result.state.acknowledged).toBe(5_000_000 + HALF);
 		expect(result.state.hash.length).toBe(result.state.acknowledged);
 	});
 
@@ -570,7 +576,10 @@ describe('verification', () => {
 			acknowledged: 0,
 			error: { code: 'hash-mismatch', retryable: true, context: { expected: quickXorHash(TINY), reported: 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=' } }
 		});
-		expect(describeUploadError(result.state.error!)).toBe("OneDrive's copy does not match; retrying.");
+		expect(result.state.autoRetryAt).toBe(h.clock.t + 54_000);
+		expect(describeFailure(result.state.error!, result.state.autoRetryAt, h.clock.t)).toBe(
+			"OneDrive's copy did not match your video. Trying again by itself in about a minute."
+		);
 		h.transport.then(
 			expectCreateSession('replace the bad item', sessionCreated(), {
 				url: `${GRAPH}/me/drive/items/BAD/createUploadSession`,
@@ -624,7 +633,7 @@ describe('verification', () => {
 			expectCreateSession('create', sessionCreated()),
 			expectPut('final, answer lost', TINY, 0, 1564, networkFailure),
 			expectStatusGet('status', graphError(404, 'itemNotFound')),
-			expectGraphGet('is it there?', `${GRAPH}/me/drive/items/FOLDER-1:/clip.mp4`, json(200, itemFor(TINY)))
+			expectGraphGet('is it there?', `${GRAPH}/me/drive/items/FOLDER-1/children?$select=id,name,size,file,webUrl,parentReference,video&$top=1000`, json(200, { value: [itemFor(TINY)] }))
 		);
 		const result = await (await start(h)).runSlice();
 		h.transport.expectFinished();
@@ -747,7 +756,7 @@ describe('slicing', () => {
 });
 
 describe('commands and the state machine', () => {
-	it('pause stops after the fragment in flight; resume continues', async () => {
+	it('pause abandons the fragment in flight at once; resume asks the session and carries on', async () => {
 		const h = harness(BIG);
 		const core = await start(h);
 		let pausing: Promise<unknown> | null = null;
@@ -755,21 +764,26 @@ describe('commands and the state machine', () => {
 			expectCreateSession('create', sessionCreated()),
 			expectPut('1', BIG, 0, F - 1, () => {
 				pausing = core.pause();
+				// OneDrive did take these bytes, but the answer arrives after Pause abandoned the request
 				return accepted([`${F}-`]);
 			})
 		);
 		const slice = await core.runSlice();
 		await pausing;
 		expect(slice.outcome).toBe('yield');
-		expect(await core.state()).toMatchObject({ status: 'paused', pause: 'user', acknowledged: F });
+		// the saved state is the last acknowledged offset with its matching hash
+		expect(await core.state()).toMatchObject({ status: 'paused', pause: 'user', acknowledged: 0 });
+		expect(h.store.state!.hash.length).toBe(0);
 		expect((await core.runSlice()).outcome).toBe('stopped');
+		expect(core.heldBytes()).toBe(0);
 		h.transport.then(
 			expectStatusGet('status', sessionStatus([`${F}-`])),
 			expectPut('2', BIG, F, 2 * F - 1, accepted([`${2 * F}-`])),
 			expectPut('3', BIG, 2 * F, LAST, created(BIG))
 		);
 		await core.resume();
-		expect((await core.runSlice()).outcome).toBe('done');
+		expect((await core.runSlice()).state).toMatchObject({ status: 'done', verified: true });
+		expect(h.transport.bytesSent()).toBe(BIG.length);
 		expect(h.events.states()).toEqual(['uploading', 'paused', 'queued', 'uploading', 'verifying', 'done']);
 	});
 

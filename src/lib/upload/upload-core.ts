@@ -11,11 +11,14 @@ import {
 	estimateFragmentMs,
 	fragmentEnd,
 	recordFragmentFailure,
-	recordFragmentSuccess
+	recordFragmentSuccess,
+	recordFragmentTimeout,
+	requestTimeoutMs
 } from './fragment-plan';
 import {
+	autoRetryDelayMs,
 	backoffMs,
-	childAddress,
+	childrenUrl,
 	contentRange,
 	createSessionBody,
 	createSessionUrl,
@@ -25,18 +28,21 @@ import {
 	itemUrl,
 	parseJson,
 	parseUploadedItem,
-	retryAfterMs
+	retryAfterMs,
+	sameUploadName
 } from './graph-protocol';
 import {
 	createUploadJob,
 	isFinished,
 	isUploadJobState,
 	transition,
+	withDefaults,
 	type ConflictBehavior,
 	type NewUploadJob,
 	type PauseReason,
 	type UploadJobState,
-	type UploadStatus
+	type UploadStatus,
+	type UploadedItem
 } from './job';
 import type { HttpRequest, HttpResponse, NetworkFailure, UploadPorts } from './ports';
 import { QuickXorHash } from './quickxorhash';
@@ -68,6 +74,10 @@ export interface UploadCoreOptions {
 	sessionSafetyMarginMs?: number;
 	/** Waits before asking OneDrive again for a hash it did not report yet. */
 	verifyLookupDelaysMs?: readonly number[];
+	/** Fragments measured before the link's speed is trusted to judge whether a session can finish. */
+	minSamplesForTooSlow?: number;
+	/** Pages of a folder listing read when looking for a finished item whose answer was lost. */
+	maxListingPages?: number;
 }
 
 const DEFAULTS: Required<UploadCoreOptions> = {
@@ -75,8 +85,21 @@ const DEFAULTS: Required<UploadCoreOptions> = {
 	maxSessionRestarts: 3,
 	sessionHardLimitMs: 24 * 60 * 60 * 1000,
 	sessionSafetyMarginMs: 15 * 60 * 1000,
-	verifyLookupDelaysMs: [2_000, 10_000, 30_000]
+	verifyLookupDelaysMs: [2_000, 10_000, 30_000],
+	minSamplesForTooSlow: 4,
+	maxListingPages: 50
 };
+
+/** Failures that heal by themselves: how many automatic retries each gets (Infinity: keep trying). */
+const AUTO_RETRIES: Partial<Record<UploadErrorCode, number>> = {
+	'retries-exhausted': Infinity,
+	'session-lost-repeatedly': Infinity,
+	'hash-mismatch': 1,
+	'size-mismatch': 1
+};
+
+/** What the core asks of a driveItem it verifies or looks for. */
+const ITEM_FIELDS = 'id,name,size,file,webUrl,parentReference,video';
 
 /** Bytes read at a time when the hash must catch up with (or back off from) the server. */
 const REALIGN_CHUNK = 8 * 1024 * 1024;
@@ -96,7 +119,14 @@ interface Buffered {
 
 const isNetworkFailure = (r: HttpResponse | NetworkFailure): r is NetworkFailure =>
 	(r as NetworkFailure).kind === 'network-failure';
+const isAborted = (r: HttpResponse | NetworkFailure): boolean => isNetworkFailure(r) && r.reason === 'aborted';
+const ABORTED: NetworkFailure = { kind: 'network-failure', reason: 'aborted' };
 
+/**
+ * One engine per job per owner. Slices and commands never overlap: they run one after another
+ * on a single chain, so a command always sees (and saves) the state the last slice left, and the
+ * saved state is at every instant the last acknowledged offset with its matching hash.
+ */
 export class UploadCore {
 	private readonly options: Required<UploadCoreOptions>;
 	private s: UploadJobState | null = null;
@@ -106,7 +136,13 @@ export class UploadCore {
 	private current: Buffered | null = null;
 	private prefetch: { start: number; end: number; promise: Promise<Uint8Array | null> } | null = null;
 	private running: Promise<SliceResult> | null = null;
-	private stopRequested = false;
+	/** Slices and commands, in order: each starts when the one before has settled. */
+	private chain: Promise<unknown> = Promise.resolve();
+	/** Commands waiting for the slice to stop; while any wait, no request starts. */
+	private pendingCommands = 0;
+	/** Set for good by halt(): the owner is letting go of this job (sign-out, lost lock, eviction). */
+	private halted = false;
+	private inFlight: AbortController | null = null;
 
 	constructor(
 		private readonly ports: UploadPorts,
@@ -129,23 +165,46 @@ export class UploadCore {
 		return copy(await this.load());
 	}
 
-	/** Does a bounded amount of work. Concurrent calls share the slice already running. */
+	/**
+	 * Does a bounded amount of work. Concurrent calls share the slice already running or waiting;
+	 * a slice asked for after a command runs after that command.
+	 */
 	runSlice(bounds: SliceBounds = {}): Promise<SliceResult> {
 		if (!this.running) {
-			this.stopRequested = false;
-			this.running = this.slice({ bounds, fragments: 0 }).finally(() => {
-				this.running = null;
-			});
+			const slice = this.exclusive(() => this.slice({ bounds, fragments: 0 }));
+			this.running = slice;
+			const clear = () => {
+				if (this.running === slice) this.running = null;
+			};
+			slice.then(clear, clear);
 		}
 		return this.running;
 	}
 
+	/**
+	 * Lets go of the job for good: the request in flight is abandoned at once, no request starts
+	 * after this call, and the promise resolves when nothing of this engine runs any more. The
+	 * saved state stays the last acknowledged one; another engine carries on from it.
+	 */
+	async halt(): Promise<void> {
+		this.halted = true;
+		this.inFlight?.abort();
+		this.releaseBuffers();
+		await this.chain;
+	}
+
+	/** Bytes of the file this engine holds in memory (fragment in flight and the next one read ahead). */
+	heldBytes(): number {
+		return (this.current?.bytes.length ?? 0) + (this.prefetch ? this.prefetch.end - this.prefetch.start : 0);
+	}
+
+	/** Stops before the next fragment; the fragment in flight is abandoned at once. */
 	pause(): Promise<UploadJobState> {
 		return this.command(async () => {
 			const s = await this.load();
 			if (s.status === 'paused' && s.pause === 'user') return;
 			await this.setStatus('paused', { pause: 'user' });
-		});
+		}, true);
 	}
 
 	/** Continues a paused job (any pause reason). */
@@ -158,14 +217,22 @@ export class UploadCore {
 		});
 	}
 
-	/** Tries a failed job again, from the last acknowledged byte when the session still stands. */
-	retry(): Promise<UploadJobState> {
+	/**
+	 * Tries a failed job again, from the last acknowledged byte when the session still stands.
+	 * 'automatic' is the scheduler acting on autoRetryAt; it keeps the count of automatic retries
+	 * so their waits keep growing, where a person's retry starts the count afresh.
+	 */
+	retry(by: 'person' | 'automatic' = 'person'): Promise<UploadJobState> {
 		return this.command(async () => {
 			const s = await this.load();
 			if (s.status !== 'error') throw new UploadError('invalid-transition', { from: s.status, to: 'queued' });
 			s.attempt = 0;
 			s.notBefore = null;
 			s.sessionRestarts = 0;
+			if (by === 'person') {
+				s.autoRetries = 0;
+				s.mismatches = 0;
+			}
 			this.positionKnown = false;
 			await this.setStatus('queued');
 		});
@@ -182,35 +249,65 @@ export class UploadCore {
 		});
 	}
 
-	/** Stops for good and deletes the upload session so OneDrive frees its bytes. */
+	/**
+	 * Stops for good and deletes the upload session so OneDrive frees its bytes. When the final
+	 * fragment had been sent, OneDrive may already hold the whole file: then the job is finished
+	 * instead (state 'verifying'), so no untracked copy is left behind.
+	 */
 	cancel(): Promise<UploadJobState> {
 		return this.command(async () => {
 			const s = await this.load();
 			if (isFinished(s.status)) throw new UploadError('invalid-transition', { from: s.status, to: 'cancelled' });
 			const session = s.session;
+			if (session && s.finalSentAt !== null && s.status !== 'verifying') {
+				const res = await this.send({ method: 'GET', url: session.uploadUrl, headers: {} }, false);
+				if (!isNetworkFailure(res) && res.status === 404) {
+					const token = await this.peekToken();
+					if (token !== null && (await this.findFinishedItem(token, false)) === 'found') return;
+				}
+			}
 			this.dropSession();
 			await this.setStatus('cancelled');
-			if (session) await this.send({ method: 'DELETE', url: session.uploadUrl, headers: {} });
-		});
+			if (session) await this.send({ method: 'DELETE', url: session.uploadUrl, headers: {} }, false);
+		}, true);
 	}
 
 	// ---- slice driver ------------------------------------------------------------------------
 
-	private async command(apply: () => Promise<void>): Promise<UploadJobState> {
-		if (this.running) {
-			// Let the slice finish the request in flight and stop at its next checkpoint.
-			this.stopRequested = true;
-			await this.running.catch(() => undefined);
-		}
-		await apply();
-		return copy(this.s!);
+	private exclusive<T>(work: () => Promise<T>): Promise<T> {
+		const run = this.chain.then(work);
+		this.chain = run.then(
+			() => undefined,
+			() => undefined
+		);
+		return run;
+	}
+
+	/** A command waits for the slice to reach its next checkpoint (Pause and Cancel abort the PUT). */
+	private command(apply: () => Promise<void>, abortInFlight = false): Promise<UploadJobState> {
+		this.pendingCommands++;
+		if (abortInFlight) this.inFlight?.abort();
+		return this.exclusive(async () => {
+			try {
+				await this.load();
+				await apply();
+				return copy(this.s!);
+			} finally {
+				this.pendingCommands--;
+			}
+		});
+	}
+
+	/** True when the slice must stop at once: a command waits, or the owner let go. */
+	private get stopping(): boolean {
+		return this.halted || this.pendingCommands > 0;
 	}
 
 	private async slice(ctx: SliceContext): Promise<SliceResult> {
 		await this.load();
 		for (;;) {
 			const s = this.s!;
-			if (this.stopRequested) return this.result('yield');
+			if (this.stopping) return this.result('yield');
 			let step: Step = null;
 			switch (s.status) {
 				case 'done':
@@ -308,7 +405,14 @@ export class UploadCore {
 			res = await this.send(request(token));
 			if (!isNetworkFailure(res) && res.status === 401) return this.pauseFor('needs-sign-in');
 		}
+		if (isAborted(res)) return this.result('yield');
 		if (isNetworkFailure(res)) return this.transient('network', null, false);
+		if (res.status === 404 && s.replaceItemId) {
+			// The bad copy that was to be overwritten is gone (deleted in OneDrive): upload anew.
+			s.replaceItemId = null;
+			await this.save();
+			return null;
+		}
 		const body = parseJson(res.text);
 		const codes = graphErrorCodes(body);
 		const context = { status: res.status, graphCode: codes[0] ?? null };
@@ -351,13 +455,17 @@ export class UploadCore {
 		const s = this.s!;
 		const session = s.session!;
 		const res = await this.send({ method: 'GET', url: session.uploadUrl, headers: {} });
+		if (isAborted(res)) return this.result('yield');
 		if (isNetworkFailure(res)) return this.transient('network', null, false);
 		if (res.status === 404) {
 			if (s.finalSentAt !== null) {
 				// Checking needs a Graph token; without one, wait rather than upload it all again.
 				const token = await this.token(false);
 				if (typeof token !== 'string') return token;
-				if (await this.findFinishedItem(token)) return null;
+				const found = await this.findFinishedItem(token, true);
+				if (found === 'aborted') return this.result('yield');
+				if (found === 'found') return null;
+				if (found === 'unknown') return this.transient('network', null, false);
 			}
 			return this.restartSession('session-not-found');
 		}
@@ -381,34 +489,56 @@ export class UploadCore {
 
 	/**
 	 * The final fragment was sent but its answer was lost and the session is gone: the file may
-	 * well be complete. Look at the target name before uploading everything again.
+	 * well be complete, perhaps under a name OneDrive changed ("clip 1.mp4" after a rename). Look
+	 * in the target folder for an item of this size whose QuickXorHash is the file's, before
+	 * uploading anything again. An item of the right size and name whose hash OneDrive has not
+	 * filled in yet is taken to verification, which asks for the hash again.
 	 */
-	private async findFinishedItem(token: string): Promise<boolean> {
+	private async findFinishedItem(token: string, abortable: boolean): Promise<'found' | 'absent' | 'unknown' | 'aborted'> {
 		const s = this.s!;
-		const res = await this.send({
-			method: 'GET',
-			url: childAddress(s.graphBaseUrl, s.target, s.name),
-			headers: { Authorization: `Bearer ${token}` }
-		});
-		if (isNetworkFailure(res) || res.status !== 200) return false;
-		const item = parseUploadedItem(parseJson(res.text));
-		if (!item || item.size !== s.size || !item.quickXorHash) return false;
 		const full = this.hasher.clone();
 		try {
 			for (let a = s.acknowledged; a < s.size; a += REALIGN_CHUNK) {
 				full.update(await this.readRange(a, Math.min(s.size, a + REALIGN_CHUNK)));
 			}
 		} catch {
-			return false;
+			return 'absent';
 		}
-		if (full.digest() !== item.quickXorHash) return false;
+		const digest = full.digest();
+		const headers = { Authorization: `Bearer ${token}` };
+		let candidate: UploadedItem | null = null;
+		let url: string | null = s.replaceItemId
+			? `${itemUrl(s.graphBaseUrl, s.target.driveId ?? null, s.replaceItemId)}?$select=${ITEM_FIELDS}`
+			: childrenUrl(s.graphBaseUrl, s.target, ITEM_FIELDS);
+		for (let page = 0; url && page < this.options.maxListingPages; page++) {
+			const res = await this.send({ method: 'GET', url, headers }, abortable);
+			if (isAborted(res)) return 'aborted';
+			if (isNetworkFailure(res) || res.status >= 500 || res.status === 429) return 'unknown';
+			if (res.status !== 200) return 'absent';
+			const body = parseJson(res.text) as { value?: unknown; '@odata.nextLink'?: unknown } | null;
+			const entries = Array.isArray(body?.value) ? body.value : [body];
+			for (const entry of entries) {
+				const item = parseUploadedItem(entry);
+				if (!item || item.size !== s.size) continue;
+				if (item.quickXorHash === digest) {
+					candidate = item;
+					url = null;
+					break;
+				}
+				if (!item.quickXorHash && !candidate && (s.replaceItemId === item.id || sameUploadName(s.name, item.name))) {
+					candidate = item;
+				}
+			}
+			if (url) url = typeof body?.['@odata.nextLink'] === 'string' ? body['@odata.nextLink'] : null;
+		}
+		if (!candidate) return 'absent';
 		this.hasher = full;
 		s.acknowledged = s.size;
 		s.session = null;
-		s.item = item;
+		s.item = candidate;
 		this.emitProgress();
 		await this.setStatus('verifying');
-		return true;
+		return 'found';
 	}
 
 	private async restartSession(reason: SessionRestartReason): Promise<Step> {
@@ -426,7 +556,7 @@ export class UploadCore {
 		this.emit({ type: 'session-restarted', jobId: s.id, reason, discardedBytes });
 		this.emitProgress();
 		// Free the old session's bytes on OneDrive; whether that works does not matter here.
-		if (old && reason === 'session-age') await this.send({ method: 'DELETE', url: old.uploadUrl, headers: {} });
+		if (old && reason === 'session-age') await this.send({ method: 'DELETE', url: old.uploadUrl, headers: {} }, false);
 		return null;
 	}
 
@@ -443,6 +573,8 @@ export class UploadCore {
 			return this.fail('file-unreadable', { start, detail: e instanceof Error ? e.message : String(e) }, true);
 		}
 		const { end, bytes } = fragment;
+		// Reading the bytes took time: a command may have arrived meanwhile. Nothing starts then.
+		if (this.stopping) return this.result('yield');
 		this.current = fragment;
 		this.startPrefetch(end);
 		if (end === s.size && s.finalSentAt === null) {
@@ -455,14 +587,21 @@ export class UploadCore {
 			method: 'PUT',
 			url: session.uploadUrl,
 			headers: { 'Content-Length': String(bytes.length), 'Content-Range': contentRange(start, end, s.size) },
-			body: bytes
+			body: bytes,
+			timeoutMs: requestTimeoutMs(s.plan, bytes.length)
 		});
 		// Hash while the bytes travel; it only counts once OneDrive acknowledges them.
 		const tentative = this.hasher.clone().update(bytes);
 		const res = await pending;
 		const elapsed = this.ports.clock.now() - started;
 		if (isNetworkFailure(res)) {
+			// Whatever OneDrive kept of this fragment, the session will say before the next one.
 			this.positionKnown = false;
+			if (res.reason === 'aborted') return this.result('yield');
+			if (res.reason === 'timeout') {
+				s.plan = recordFragmentTimeout(s.plan, bytes.length, elapsed);
+				return this.transient('timeout', null, false);
+			}
 			return this.transient('network', null, true);
 		}
 		const body = parseJson(res.text);
@@ -492,9 +631,10 @@ export class UploadCore {
 				}
 				s.attempt = 0;
 				s.notBefore = null;
+				s.autoRetries = 0;
 				await this.save();
 				this.emitProgress();
-				return null;
+				return this.tooSlowForSession();
 			}
 			case 200:
 			case 201: {
@@ -627,9 +767,10 @@ export class UploadCore {
 		}
 		const res = await this.send({
 			method: 'GET',
-			url: `${itemUrl(s.graphBaseUrl, item.driveId, item.id)}?$select=id,name,size,file,webUrl,parentReference,video`,
+			url: `${itemUrl(s.graphBaseUrl, item.driveId, item.id)}?$select=${ITEM_FIELDS}`,
 			headers: { Authorization: `Bearer ${token}` }
 		});
+		if (isAborted(res)) return this.result('yield');
 		s.verifyLookups++;
 		s.notBefore = null;
 		if (!isNetworkFailure(res) && res.status === 200) {
@@ -645,7 +786,9 @@ export class UploadCore {
 		// The retry overwrites the bad copy rather than adding "name 1.mp4" beside it.
 		s.replaceItemId = s.item?.id ?? null;
 		s.item = null;
+		s.verifyLookups = 0;
 		this.dropSession();
+		s.mismatches++;
 		return this.fail(code, { ...context, itemId: s.replaceItemId }, true);
 	}
 
@@ -663,7 +806,7 @@ export class UploadCore {
 	/** A failure worth retrying after a wait: Retry-After when known, else backoff with full jitter. */
 	private async transient(cause: string, retryAfter: number | null, shrink: boolean): Promise<Step> {
 		const s = this.s!;
-		if (cause === 'network' && !this.ports.connectivity.isOnline()) return this.pauseFor('offline');
+		if ((cause === 'network' || cause === 'timeout') && !this.ports.connectivity.isOnline()) return this.pauseFor('offline');
 		s.attempt++;
 		if (s.attempt > this.options.maxAttempts) {
 			return this.fail('retries-exhausted', { cause, attempts: s.attempt - 1, acknowledged: s.acknowledged }, true);
@@ -688,10 +831,33 @@ export class UploadCore {
 	}
 
 	private async fail(code: UploadErrorCode, context: ErrorContext, retryable: boolean): Promise<Step> {
-		const error = new UploadError(code, context, retryable).toInfo(this.ports.clock.now());
-		this.s!.notBefore = null;
+		const s = this.s!;
+		const now = this.ports.clock.now();
+		const error = new UploadError(code, context, retryable).toInfo(now);
+		s.notBefore = null;
+		s.autoRetryAt = null;
+		const allowed = AUTO_RETRIES[code] ?? 0;
+		const used = code === 'hash-mismatch' || code === 'size-mismatch' ? s.mismatches - 1 : s.autoRetries;
+		if (used < allowed) {
+			s.autoRetryAt = now + autoRetryDelayMs(s.autoRetries, this.ports.random);
+			s.autoRetries++;
+		}
 		await this.setStatus('error', { error });
 		return this.result('stopped');
+	}
+
+	/**
+	 * At the measured speed, could this file ever finish inside one session's lifetime? If not,
+	 * say so now instead of starting over from byte 0 every day.
+	 */
+	private tooSlowForSession(): Promise<Step> | null {
+		const s = this.s!;
+		const rate = s.plan.bytesPerSecond;
+		if (!rate || (s.plan.samples ?? 0) < this.options.minSamplesForTooSlow) return null;
+		const usable = this.options.sessionHardLimitMs - this.options.sessionSafetyMarginMs;
+		const neededMs = (s.size * 1000) / rate;
+		if (neededMs <= usable) return null;
+		return this.fail('connection-too-slow', { bytesPerSecond: Math.round(rate), hoursNeeded: Math.ceil(neededMs / 3_600_000) }, true);
 	}
 
 	private async toConflict(context: ErrorContext): Promise<Step> {
@@ -737,7 +903,7 @@ export class UploadCore {
 		if (stored.size !== this.ports.bytes.size) {
 			throw new UploadError('invalid-job', { size: stored.size, bytes: this.ports.bytes.size });
 		}
-		this.adopt(copy(stored));
+		this.adopt(withDefaults(copy(stored)));
 		return this.s!;
 	}
 
@@ -783,11 +949,22 @@ export class UploadCore {
 		this.prefetch = null;
 	}
 
-	private async send(request: HttpRequest): Promise<HttpResponse | NetworkFailure> {
+	/**
+	 * Sends one request. An abortable one is not even started while a command waits or the owner
+	 * let go, and is abandoned the moment either happens (answering 'aborted').
+	 */
+	private async send(request: HttpRequest, abortable = true): Promise<HttpResponse | NetworkFailure> {
+		if (abortable && this.stopping) return ABORTED;
+		const controller = abortable ? new AbortController() : null;
+		if (controller) this.inFlight = controller;
 		try {
-			return await this.ports.transport.send(request);
+			const res = await this.ports.transport.send(request, controller?.signal);
+			return controller?.signal.aborted ? ABORTED : res;
 		} catch (e) {
+			if (controller?.signal.aborted) return ABORTED;
 			return { kind: 'network-failure', reason: 'connection', detail: e instanceof Error ? e.message : String(e) };
+		} finally {
+			if (this.inFlight === controller) this.inFlight = null;
 		}
 	}
 
@@ -811,6 +988,8 @@ export class UploadCore {
 	}
 
 	private result(outcome: 'done' | 'yield' | 'stopped'): SliceResult {
+		// A stopped job may wait for days: it keeps no fragment in memory meanwhile.
+		if (outcome !== 'yield' || this.halted) this.releaseBuffers();
 		return { outcome, state: copy(this.s!) };
 	}
 }
