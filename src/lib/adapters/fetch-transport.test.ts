@@ -16,6 +16,7 @@ beforeAll(async () => {
 				request.socket.destroy();
 				return;
 			}
+			if (request.url === '/hang') return; // never answers
 			if (request.url === '/slow') {
 				setTimeout(() => response.end('late'), 500);
 				return;
@@ -28,7 +29,13 @@ beforeAll(async () => {
 	base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 });
 
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(
+	() =>
+		new Promise<void>((resolve) => {
+			server.closeAllConnections();
+			server.close(() => resolve());
+		})
+);
 
 describe('FetchTransport', () => {
 	it('sends exactly the given headers and body, and returns status, lower-case headers and text', async () => {
@@ -65,5 +72,25 @@ describe('FetchTransport', () => {
 	it('gives up on a request that takes too long', async () => {
 		const transport = new FetchTransport({ timeoutMs: 100 });
 		expect(await transport.send({ method: 'GET', url: `${base}/slow`, headers: {} })).toEqual({ kind: 'network-failure', reason: 'timeout' });
+	});
+
+	it("takes the request's own timeout over the default (the core scales it to the link)", async () => {
+		const transport = new FetchTransport({ timeoutMs: 60_000 });
+		expect(await transport.send({ method: 'GET', url: `${base}/slow`, headers: {}, timeoutMs: 50 })).toEqual({ kind: 'network-failure', reason: 'timeout' });
+	});
+
+	it('abandons a request the moment its signal fires (Pause, Cancel, sign-out) and says so', async () => {
+		const transport = new FetchTransport({ timeoutMs: 60_000 });
+		const controller = new AbortController();
+		const before = seen.length;
+		const pending = transport.send({ method: 'PUT', url: `${base}/hang`, headers: {}, body: new Uint8Array(3) }, controller.signal);
+		for (let i = 0; i < 500 && seen.length === before; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+		expect(seen.at(-1)?.method).toBe('PUT');
+		controller.abort();
+		expect(await pending).toEqual({ kind: 'network-failure', reason: 'aborted' });
+		// an already-fired signal sends nothing at all
+		const count = seen.length;
+		expect(await transport.send({ method: 'GET', url: `${base}/up`, headers: {} }, controller.signal)).toEqual({ kind: 'network-failure', reason: 'aborted' });
+		expect(seen.length).toBe(count);
 	});
 });

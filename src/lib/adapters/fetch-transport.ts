@@ -15,11 +15,21 @@ export class FetchTransport implements Transport {
 		} = {}
 	) {}
 
-	async send(request: HttpRequest): Promise<HttpResponse | NetworkFailure> {
+	async send(request: HttpRequest, signal?: AbortSignal): Promise<HttpResponse | NetworkFailure> {
 		const headers = { ...request.headers };
 		for (const name of Object.keys(headers)) if (name.toLowerCase() === 'content-length') delete headers[name];
 		const doFetch = this.options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
-		const timeoutMs = this.options.timeoutMs ?? 300_000;
+		const timeoutMs = request.timeoutMs ?? this.options.timeoutMs ?? 300_000;
+		if (signal?.aborted) return { kind: 'network-failure', reason: 'aborted' };
+		// One controller for both ends: the caller's abort (Pause, Cancel, sign-out) and the timeout.
+		const controller = new AbortController();
+		let timedOut = false;
+		const timer = setTimeout(() => {
+			timedOut = true;
+			controller.abort();
+		}, timeoutMs);
+		const onAbort = () => controller.abort();
+		signal?.addEventListener('abort', onAbort);
 		try {
 			const response = await doFetch(request.url, {
 				method: request.method,
@@ -28,7 +38,7 @@ export class FetchTransport implements Transport {
 				// Upload URLs carry their own credential: never send cookies or cached credentials.
 				credentials: 'omit',
 				cache: 'no-store',
-				signal: AbortSignal.timeout(timeoutMs)
+				signal: controller.signal
 			});
 			const responseHeaders: Record<string, string> = {};
 			response.headers.forEach((value, name) => {
@@ -36,14 +46,17 @@ export class FetchTransport implements Transport {
 			});
 			return { status: response.status, headers: responseHeaders, text: await response.text() };
 		} catch (error) {
-			const name = (error as { name?: string } | null)?.name;
-			if (name === 'TimeoutError') return { kind: 'network-failure', reason: 'timeout' };
+			if (timedOut) return { kind: 'network-failure', reason: 'timeout' };
+			if (signal?.aborted) return { kind: 'network-failure', reason: 'aborted' };
 			const online = this.options.isOnline?.() ?? true;
 			return {
 				kind: 'network-failure',
 				reason: online ? 'connection' : 'offline',
 				detail: error instanceof Error ? error.message : String(error)
 			};
+		} finally {
+			clearTimeout(timer);
+			signal?.removeEventListener('abort', onAbort);
 		}
 	}
 }

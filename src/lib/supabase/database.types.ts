@@ -157,6 +157,7 @@ export type Database = {
 					quick_xor_hash: string | null
 					size_bytes: number
 					status: Database["public"]["Enums"]["video_status"]
+					sync_version: number
 					updated_at: string
 					uploaded_at: string | null
 					web_url: string | null
@@ -179,6 +180,7 @@ export type Database = {
 					quick_xor_hash?: string | null
 					size_bytes: number
 					status?: Database["public"]["Enums"]["video_status"]
+					sync_version?: number
 					updated_at?: string
 					uploaded_at?: string | null
 					web_url?: string | null
@@ -201,6 +203,7 @@ export type Database = {
 					quick_xor_hash?: string | null
 					size_bytes?: number
 					status?: Database["public"]["Enums"]["video_status"]
+					sync_version?: number
 					updated_at?: string
 					uploaded_at?: string | null
 					web_url?: string | null
