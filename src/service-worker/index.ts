@@ -2,27 +2,34 @@
 /// <reference no-default-lib="true"/>
 /// <reference lib="esnext" />
 /// <reference lib="webworker" />
-// A thin host: it registers listeners and delegates to the app shell cache and the upload host.
+// A thin host: it registers listeners and delegates to the app shell cache and the uploads.
 import { installAppShell } from './app-shell';
 import { getDb } from '$lib/db/reeldrive-db';
-import { isPageToWorker, SYNC_TAG } from '$lib/sw-bridge/protocol';
-import { UploadHost } from './uploads/upload-host';
+import { isPageToWorker, PROTOCOL_VERSION, SYNC_TAG } from '$lib/sw-bridge/protocol';
+import { afterSync, MESSAGE_BUDGET_MS, SYNC_BUDGET_MS } from '$lib/upload-runner/background-sync';
+import type { PumpReport } from '$lib/upload-runner/scheduler';
+import { composeUploads } from './uploads/composition';
+import { updateBadge } from './uploads/notifications';
 import { handleShareTarget, SHARE_TARGET_PATH } from './share-target';
 
 const sw = self as unknown as ServiceWorkerGlobalScope;
-/** Under the roughly five minutes browsers allow one event, with room to spare. */
-const EVENT_BUDGET_MS = 4 * 60_000;
 
 installAppShell();
-const uploads = new UploadHost({ db: getDb(), scope: sw });
+const uploads = composeUploads(sw, getDb());
 
 type SyncEvent = ExtendableEvent & { tag: string; lastChance?: boolean };
 
-async function keepGoingLater(): Promise<void> {
+async function registerSync(): Promise<void> {
 	const registration = sw.registration as ServiceWorkerRegistration & {
 		sync?: { register(tag: string): Promise<void> };
 	};
 	await registration.sync?.register(SYNC_TAG).catch(() => {});
+}
+
+/** Runs uploads for a message event and tells pages how it ended (they may pump again). */
+async function pumpForPages(): Promise<void> {
+	const report: PumpReport = await uploads.scheduler.pump(MESSAGE_BUDGET_MS);
+	uploads.broadcast({ v: PROTOCOL_VERSION, type: 'pump-finished', runnable: report.readyNow, progressed: report.progressed, dueAt: report.dueAt });
 }
 
 sw.addEventListener('message', (event) => {
@@ -34,18 +41,21 @@ sw.addEventListener('message', (event) => {
 	}
 	if (!isPageToWorker(data)) return;
 	switch (data.type) {
-		case 'active-user':
+		case 'active-user': {
+			const user = data.appUserId ? { appUserId: data.appUserId, microsoftAccountId: data.microsoftAccountId } : null;
 			event.waitUntil(
-				uploads
-					.setActiveUser(data.appUserId ? { appUserId: data.appUserId, microsoftAccountId: data.microsoftAccountId } : null)
-					.then(() => uploads.pump(EVENT_BUDGET_MS))
+				uploads.scheduler
+					.setActiveUser(user)
+					.then(() => updateBadge(sw, uploads.ledger))
+					.then(pumpForPages)
 			);
 			break;
+		}
 		case 'pump':
-			event.waitUntil(uploads.pump(EVENT_BUDGET_MS));
+			event.waitUntil(pumpForPages());
 			break;
 		case 'command':
-			event.waitUntil(uploads.command(data.jobId, data.command).then(() => uploads.pump(EVENT_BUDGET_MS)));
+			event.waitUntil(uploads.scheduler.command(data.jobId, data.command).then(pumpForPages));
 			break;
 	}
 });
@@ -54,8 +64,11 @@ sw.addEventListener('sync', (event) => {
 	const sync = event as SyncEvent;
 	if (sync.tag !== SYNC_TAG) return;
 	sync.waitUntil(
-		uploads.pump(EVENT_BUDGET_MS).then(async (runnable) => {
-			if (runnable > 0) await keepGoingLater();
+		uploads.scheduler.pump(SYNC_BUDGET_MS).then(async (report) => {
+			const next = afterSync(report, sync.lastChance ?? false);
+			if (next === 'rearm') await registerSync();
+			// Failing the event is how to ask the browser to try again in a few minutes.
+			if (next === 'retry-later') throw new Error('Uploads are waiting out a backoff; try again later.');
 		})
 	);
 });

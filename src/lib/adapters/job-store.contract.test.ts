@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ReeldriveDb, type UploadRecord } from '$lib/db/reeldrive-db';
 import { createUploadJob, type JobStore, type UploadJobState } from '$lib/upload';
 import { MemoryStore } from '$lib/upload/test-fakes';
-import { DexieJobStore } from './dexie-job-store';
+import { JobLedger } from '$lib/db/job-ledger';
 
 /** The JobStore contract: every implementation (and the tests' fake) must pass it. */
 function contract(name: string, make: () => Promise<{ store: JobStore; reopen: () => Promise<JobStore> }>) {
@@ -54,34 +54,39 @@ contract('DexieJobStore (IndexedDB)', async () => {
 		state: createUploadJob({ id: 'job-1', name: 'clip.mp4', size: 1000, target: { kind: 'path', folderPath: 'Videos' } }, 1),
 		createdAt: 1
 	};
-	await db.uploads.add(record);
+	await new JobLedger(db).add(record, new Blob([new Uint8Array(1000)]));
 	return {
-		store: new DexieJobStore(db, 'job-1'),
+		store: new JobLedger(db).storeFor('job-1'),
 		reopen: async () => {
 			db.close();
-			return new DexieJobStore(new ReeldriveDb(name), 'job-1');
+			return new JobLedger(new ReeldriveDb(name)).storeFor('job-1');
 		}
 	};
 });
 
-describe('DexieJobStore', () => {
+describe('JobLedger.storeFor', () => {
 	it('refuses to save a job whose record was removed (a cancelled upload never comes back)', async () => {
 		const db = new ReeldriveDb(`gone-${Math.random()}`);
-		const store = new DexieJobStore(db, 'missing');
+		const store = new JobLedger(db).storeFor('missing');
 		await expect(
 			store.save(createUploadJob({ id: 'missing', name: 'a.mp4', size: 1, target: { kind: 'path', folderPath: '' } }, 1))
 		).rejects.toThrow(/not stored/);
 	});
 
-	it('tells the host after each save', async () => {
+	it('tells the host after each committed save, with the outbox snapshot when a person would see a change', async () => {
 		const db = new ReeldriveDb(`notify-${Math.random()}`);
+		const ledger = new JobLedger(db);
 		const state = createUploadJob({ id: 'j', name: 'a.mp4', size: 5, target: { kind: 'path', folderPath: '' } }, 1);
-		await db.uploads.add({ id: 'j', appUserId: 'u', microsoftAccountId: 'm', productId: null, driveId: 'd', folderPath: '/', originalName: 'a.mp4', nameFixes: [], mimeType: 'video/mp4', meta: null, poster: null, state, createdAt: 1 });
-		const seen: number[] = [];
-		const store = new DexieJobStore(db, 'j', (saved) => {
-			seen.push(saved.acknowledged);
+		await ledger.add({ id: 'j', appUserId: 'u', microsoftAccountId: 'm', productId: null, driveId: 'd', folderPath: '/', originalName: 'a.mp4', nameFixes: [], mimeType: 'video/mp4', meta: null, poster: null, state, createdAt: 1 }, new Blob(['12345']));
+		const seen: [number, number | null][] = [];
+		const store = ledger.storeFor('j', ({ record, outbox }) => {
+			seen.push([record.state.acknowledged, outbox?.version ?? null]);
 		});
-		await store.save({ ...state, acknowledged: 3 });
-		expect(seen).toEqual([3]);
+		await store.save({ ...state, status: 'uploading', acknowledged: 0 });
+		await store.save({ ...state, status: 'uploading', acknowledged: 3 });
+		expect(seen).toEqual([
+			[0, 2],
+			[3, null]
+		]);
 	});
 });

@@ -3,6 +3,7 @@
  * and the service worker. Only plain data and Blobs are stored; no token is ever written here.
  */
 import Dexie, { type EntityTable } from 'dexie';
+import type { UploadCommand } from '$lib/sw-bridge/protocol';
 import type { NameFix, UploadJobState } from '$lib/upload';
 
 export interface VideoMeta {
@@ -30,6 +31,22 @@ export interface UploadRecord {
 	poster: Blob | null;
 	state: UploadJobState;
 	createdAt: number;
+	/**
+	 * Version of the videos row this upload last put in the outbox; it only grows. Absent in
+	 * records written before it existed (read as 0).
+	 */
+	rowVersion?: number;
+	/**
+	 * Commands given but not yet applied by the job's owner (a Pause survives a crash; another
+	 * worker holding the job applies them). Cleared once applied.
+	 */
+	commands?: QueuedCommand[];
+}
+
+export interface QueuedCommand {
+	id: string;
+	command: UploadCommand;
+	at: number;
 }
 
 /** The video's bytes, kept until OneDrive holds them (or the upload is cancelled). */
@@ -43,6 +60,8 @@ export interface OutboxEntry {
 	id: string;
 	appUserId: string;
 	row: VideoRowSnapshot | null;
+	/** The snapshot's sync_version: Supabase keeps a row's highest version, so writes cannot go back. */
+	version: number;
 	updatedAt: number;
 }
 
@@ -64,6 +83,7 @@ export interface VideoRowSnapshot {
 	error_code: string | null;
 	error_message: string | null;
 	uploaded_at: string | null;
+	sync_version: number;
 }
 
 /** Who is signed in on this browser, so the service worker runs only their uploads. */

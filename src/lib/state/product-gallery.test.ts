@@ -35,6 +35,7 @@ function row(id: string, changes: Partial<VideoRow> = {}): VideoRow {
 		status: 'synced',
 		error_code: null,
 		error_message: null,
+		sync_version: 0,
 		uploaded_at: null,
 		created_at: '2026-01-01T00:00:00Z',
 		updated_at: '2026-01-01T00:00:00Z',

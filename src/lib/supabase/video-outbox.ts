@@ -1,6 +1,7 @@
 /**
- * Writes the upload outbox to Supabase: each entry is the latest snapshot of one videos row
- * (or its deletion). Upserts by id, so a retry never creates a duplicate row.
+ * Writes one outbox snapshot to Supabase: the latest snapshot of one videos row (or its
+ * deletion). Upserts by id, so a retry never creates a duplicate row; the row's sync_version
+ * makes the database skip a snapshot older than what it holds (see the migration).
  */
 import type { OutboxEntry, VideoRowSnapshot } from '$lib/db/reeldrive-db';
 import type { ReeldriveSupabase } from './client';
@@ -8,7 +9,8 @@ import { fromPostgrestError } from './errors';
 
 export async function writeOutboxEntry(db: ReeldriveSupabase, entry: OutboxEntry): Promise<void> {
 	if (!entry.row) {
-		const { error } = await db.from('videos').delete().eq('id', entry.id);
+		// A newer snapshot than this deletion (none is expected) would be kept.
+		const { error } = await db.from('videos').delete().eq('id', entry.id).lte('sync_version', entry.version);
 		if (error) throw fromPostgrestError(error, 'The video');
 		return;
 	}

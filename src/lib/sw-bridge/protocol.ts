@@ -23,13 +23,18 @@ export interface JobSummary {
 	error: UploadErrorInfo | null;
 	acknowledged: number;
 	size: number;
+	/** In error: when it tries again by itself (null: it waits for the person). */
+	autoRetryAt: number | null;
 }
 
 export type WorkerToPage =
 	| { v: 1; type: 'job-changed'; job: JobSummary }
 	| { v: 1; type: 'progress'; jobId: string; acknowledged: number; total: number; bytesPerSecond: number | null }
-	/** A pump ended; `runnable` jobs still want work (the page may pump again). */
-	| { v: 1; type: 'pump-finished'; runnable: number }
+	/**
+	 * A pump ended. `runnable` jobs could run now; `progressed`: this pump moved something on;
+	 * `dueAt`: when the soonest backoff or automatic retry ends. The page may pump again.
+	 */
+	| { v: 1; type: 'pump-finished'; runnable: number; progressed: boolean; dueAt: number | null }
 	/** New rows wait in the outbox for the page to record in Supabase. */
 	| { v: 1; type: 'outbox-changed' };
 

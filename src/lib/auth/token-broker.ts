@@ -1,0 +1,34 @@
+/**
+ * Lends the upload worker a Microsoft token, which it needs only to start an upload session.
+ * A page lends only for the person signed in here and the Microsoft account they connected;
+ * for anyone else it answers "not mine" and the worker asks another page or waits.
+ */
+import { AppError } from '$lib/errors';
+import type { TokenReply, TokenRequest } from '$lib/sw-bridge/protocol';
+
+export interface TokenBrokerDeps {
+	appUserId: () => string | null;
+	microsoft: () => {
+		account(): { localAccountId: string } | null;
+		getAccessToken(options: { forceRefresh: boolean }): Promise<string>;
+	} | null;
+	/** The Microsoft sign-in needs the person: let the connection state show it. */
+	onReauthNeeded: () => void;
+}
+
+export async function lendToken(request: TokenRequest, deps: TokenBrokerDeps): Promise<TokenReply> {
+	const microsoft = deps.microsoft();
+	const account = microsoft?.account();
+	if (!microsoft || deps.appUserId() !== request.appUserId || account?.localAccountId !== request.microsoftAccountId) {
+		return { kind: 'not-mine' };
+	}
+	try {
+		return { kind: 'token', accessToken: await microsoft.getAccessToken({ forceRefresh: request.forceRefresh }) };
+	} catch (error) {
+		if (error instanceof AppError && (error.code === 'microsoft-reauth-required' || error.code === 'microsoft-not-connected')) {
+			deps.onReauthNeeded();
+			return { kind: 'sign-in-required' };
+		}
+		return { kind: 'not-mine' };
+	}
+}

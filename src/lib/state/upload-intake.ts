@@ -1,0 +1,98 @@
+/**
+ * Intake: checks picked files and queues the accepted ones as uploads. Each file is judged by
+ * its content, not its name; refusals come back in words. Results come back one per file, in
+ * the order given, so callers match them by position (two files may share a name).
+ */
+import { describeError } from '$lib/errors';
+import type { JobLedger } from '$lib/db/job-ledger';
+import type { UploadRecord, VideoMeta } from '$lib/db/reeldrive-db';
+import { SNIFF_BYTES, checkUploadable, createUploadJob, describeNameFixes, sanitiseOneDriveName } from '$lib/upload';
+
+export interface EnqueueResult {
+	name: string;
+	accepted: boolean;
+	message: string;
+	/** The new upload's id when accepted. */
+	jobId?: string;
+}
+
+export interface IntakeDeps {
+	ledger: JobLedger;
+	appUserId: string;
+	microsoftAccountId: string;
+	driveId: string;
+	graphBaseUrl: string;
+	uploadFolder: () => Promise<{ id: string; path: string }>;
+	probe: (file: File) => Promise<{ meta: VideoMeta | null; poster: Blob | null }>;
+	/** Bytes this origin may still store, or null when the browser does not say. */
+	storageRoom: () => Promise<number | null>;
+	newId?: () => string;
+	now?: () => number;
+}
+
+/** Bytes kept free in the browser's storage beyond the video itself. */
+const STORAGE_HEADROOM = 50 * 1024 * 1024;
+
+const NO_ROOM =
+	'This browser does not have room to keep this video until it is uploaded. Free some space on this device, or upload fewer videos at once.';
+
+export async function queueFiles(files: readonly File[], productId: string | null, deps: IntakeDeps): Promise<{ results: EnqueueResult[]; records: UploadRecord[] }> {
+	const now = deps.now ?? (() => Date.now());
+	const newId = deps.newId ?? (() => crypto.randomUUID());
+	const results: EnqueueResult[] = [];
+	const checked = await Promise.all(
+		files.map(async (file) => {
+			try {
+				checkUploadable({ size: file.size, head: new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer()) });
+				return { file, name: sanitiseOneDriveName(file.name), problem: null };
+			} catch (error) {
+				return { file, name: null, problem: describeError(error) };
+			}
+		})
+	);
+	const records: UploadRecord[] = [];
+	if (checked.every((entry) => entry.problem !== null)) {
+		return { results: checked.map((entry) => ({ name: entry.file.name, accepted: false, message: entry.problem! })), records };
+	}
+	const room = await deps.storageRoom();
+	const folder = await deps.uploadFolder();
+	let reserved = 0;
+	for (const { file, name, problem } of checked) {
+		if (problem !== null || !name) {
+			results.push({ name: file.name, accepted: false, message: problem ?? 'This file was not added.' });
+			continue;
+		}
+		if (room !== null && reserved + file.size + STORAGE_HEADROOM > room) {
+			results.push({ name: file.name, accepted: false, message: NO_ROOM });
+			continue;
+		}
+		reserved += file.size;
+		const probe = await deps.probe(file);
+		const id = newId();
+		const at = now();
+		const record: UploadRecord = {
+			id,
+			appUserId: deps.appUserId,
+			microsoftAccountId: deps.microsoftAccountId,
+			productId,
+			driveId: deps.driveId,
+			folderPath: folder.path,
+			originalName: file.name,
+			nameFixes: name.fixes,
+			mimeType: file.type || 'video/mp4',
+			meta: probe.meta,
+			poster: probe.poster,
+			state: createUploadJob({ id, name: name.name, size: file.size, target: { kind: 'folder', parentId: folder.id }, graphBaseUrl: deps.graphBaseUrl }, at),
+			createdAt: at
+		};
+		await deps.ledger.add(record, file);
+		records.push(record);
+		results.push({
+			name: file.name,
+			accepted: true,
+			jobId: id,
+			message: name.changed ? `Queued as “${name.name}”: ${describeNameFixes(name.fixes)}` : 'Queued'
+		});
+	}
+	return { results, records };
+}

@@ -1,0 +1,83 @@
+/**
+ * How one upload looks to a person: its words and numbers, from its stored record or the
+ * worker's summaries. Pure, so the page manager stays about wiring.
+ */
+import type { UploadRecord } from '$lib/db/reeldrive-db';
+import { describeFailure, describeNameFixes, describePause, type PauseReason, type UploadErrorInfo, type UploadStatus } from '$lib/upload';
+
+export interface UploadView {
+	id: string;
+	name: string;
+	originalName: string;
+	/** Words about how the name was changed for OneDrive, when it was. */
+	renamedNote: string | null;
+	productId: string | null;
+	status: UploadStatus;
+	/** Words for the state, the pause reason or the error. */
+	statusText: string;
+	errorText: string | null;
+	acknowledged: number;
+	size: number;
+	bytesPerSecond: number | null;
+	secondsLeft: number | null;
+	posterUrl: string | null;
+	createdAt: number;
+}
+
+const STATUS_WORDS: Record<UploadStatus, string> = {
+	queued: 'Waiting to upload',
+	uploading: 'Uploading',
+	verifying: 'Checking OneDrive’s copy',
+	done: 'In OneDrive',
+	paused: 'Paused',
+	error: 'Stopped',
+	conflict: 'Name already taken',
+	cancelled: 'Cancelled'
+};
+
+/** The words shown for an upload's state, its pause reason and its error. */
+export function describeState(status: UploadStatus, pause: PauseReason | null, error: UploadErrorInfo | null, autoRetryAt: number | null) {
+	return {
+		statusText: status === 'paused' && pause ? describePause(pause) : STATUS_WORDS[status],
+		errorText: error && (status === 'error' || status === 'conflict') ? describeFailure(error, status === 'error' ? autoRetryAt : null, Date.now()) : null
+	};
+}
+
+/** Smoothing of the measured speed: higher follows changes faster. */
+const SPEED_SMOOTHING = 0.3;
+
+export interface SpeedSample {
+	at: number;
+	acknowledged: number;
+	speed: number | null;
+}
+
+/** The smoothed speed after OneDrive acknowledged up to `acknowledged` at time `at`. */
+export function nextSpeed(previous: SpeedSample | undefined, acknowledged: number, at: number): SpeedSample {
+	let speed = previous?.speed ?? null;
+	if (previous && acknowledged > previous.acknowledged && at > previous.at) {
+		const measured = ((acknowledged - previous.acknowledged) * 1000) / (at - previous.at);
+		speed = speed === null ? measured : speed + SPEED_SMOOTHING * (measured - speed);
+	}
+	return { at, acknowledged, speed };
+}
+
+export function uploadView(record: UploadRecord, speed: number | null, posterUrl: string | null): UploadView {
+	const s = record.state;
+	const active = s.status === 'uploading' || s.status === 'queued';
+	return {
+		id: record.id,
+		name: s.name,
+		originalName: record.originalName,
+		renamedNote: record.nameFixes.length > 0 ? describeNameFixes(record.nameFixes) : null,
+		productId: record.productId,
+		status: s.status,
+		...describeState(s.status, s.pause, s.error, s.autoRetryAt ?? null),
+		acknowledged: s.acknowledged,
+		size: s.size,
+		bytesPerSecond: active ? speed : null,
+		secondsLeft: active && speed ? Math.ceil((s.size - s.acknowledged) / speed) : null,
+		posterUrl,
+		createdAt: record.createdAt
+	};
+}

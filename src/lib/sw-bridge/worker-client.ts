@@ -1,0 +1,66 @@
+/**
+ * The page's side of the service-worker channel: typed messages out, typed messages in. Nothing
+ * here waits on the worker without a bound: where there is no worker (blocked, failed to
+ * register), a message is simply not delivered and the caller is told.
+ */
+import { SYNC_TAG, isTokenRequest, isWorkerToPage, type PageToWorker, type TokenReply, type TokenRequest, type WorkerToPage } from './protocol';
+
+/** How long to wait for a registering worker before giving up on one message. */
+const READY_TIMEOUT_MS = 10_000;
+
+export interface WorkerClientHandlers {
+	message(message: WorkerToPage): void;
+	/** The worker asks for a Microsoft token; the reply goes back on its port. */
+	tokenRequest(request: TokenRequest): Promise<TokenReply>;
+}
+
+export class WorkerClient {
+	#listening = false;
+
+	get available(): boolean {
+		return typeof navigator !== 'undefined' && 'serviceWorker' in navigator;
+	}
+
+	listen(handlers: WorkerClientHandlers): void {
+		if (this.#listening || !this.available) return;
+		this.#listening = true;
+		navigator.serviceWorker.addEventListener('message', (event) => {
+			const data = event.data as unknown;
+			if (isTokenRequest(data)) {
+				const port = event.ports[0];
+				if (port) void handlers.tokenRequest(data).then((reply) => port.postMessage(reply));
+				return;
+			}
+			if (isWorkerToPage(data)) handlers.message(data);
+		});
+		navigator.serviceWorker.startMessages?.();
+	}
+
+	async #registration(): Promise<ServiceWorkerRegistration | null> {
+		if (!this.available) return null;
+		let timer: ReturnType<typeof setTimeout> | undefined;
+		const timeout = new Promise<null>((resolve) => {
+			timer = setTimeout(() => resolve(null), READY_TIMEOUT_MS);
+		});
+		try {
+			return await Promise.race([navigator.serviceWorker.ready, timeout]);
+		} finally {
+			clearTimeout(timer);
+		}
+	}
+
+	/** Sends a message to the worker; false when there is no worker to send it to. */
+	async post(message: PageToWorker): Promise<boolean> {
+		const registration = await this.#registration();
+		const worker = navigator.serviceWorker?.controller ?? registration?.active ?? null;
+		if (!worker) return false;
+		worker.postMessage(message);
+		return true;
+	}
+
+	/** Asks the browser to wake the worker when the network is back (Background Sync, where it exists). */
+	async registerSync(): Promise<void> {
+		const registration = (await this.#registration()) as (ServiceWorkerRegistration & { sync?: { register(tag: string): Promise<void> } }) | null;
+		await registration?.sync?.register(SYNC_TAG).catch(() => {});
+	}
+}
