@@ -178,7 +178,13 @@ export class UploadScheduler {
 					await clock.sleep(Math.max(0, Math.min(soonest - clock.now(), 5_000)));
 					continue;
 				}
-				const outcome = await this.#runHeld(ready.record, deadline);
+				let outcome = { progressed: false, again: false };
+				try {
+					outcome = await this.#runHeld(ready.record, deadline);
+				} catch {
+					// Storage refused a write, or the job vanished mid-run (cancelled elsewhere): its
+					// saved state is still the last good one, so a later pump takes it from there.
+				}
 				if (outcome.progressed) progressed = true;
 				if (!outcome.again) skip.add(ready.record.id);
 			}
