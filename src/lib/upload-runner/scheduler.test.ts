@@ -119,6 +119,13 @@ async function expectInOneDrive(w: World, name: string, data: Uint8Array): Promi
 	return item!.id;
 }
 
+/** Holds open the PUT of the fragment starting at `offset`, as a slow link would. */
+function holdPutAt(w: World, offset: number): ReturnType<typeof gate> {
+	const held = gate();
+	w.drive.intercept = (req) => (req.method === 'PUT' && req.headers['Content-Range']?.startsWith(`bytes ${offset}-`) ? held : undefined);
+	return held;
+}
+
 async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
 	for (let i = 0; i < 5000; i++) {
 		if (await condition()) return;
@@ -181,8 +188,7 @@ describe('Pause, Resume and Cancel go through the owner', () => {
 		const data = pseudoRandomBytes(3 * F + 5, 4);
 		await queue(c.ledger, 'v1', data);
 		await c.scheduler.setActiveUser(ALICE);
-		const held = gate();
-		w.drive.intercept = (req) => (req.method === 'PUT' && req.headers['Content-Range']?.startsWith(`bytes ${F}-`) ? held : undefined);
+		holdPutAt(w, F);
 		const pump = c.scheduler.pump(BUDGET);
 		await until(() => w.drive.puts().length === 2);
 		await c.scheduler.command('v1', 'pause');
@@ -222,8 +228,7 @@ describe('finding 6: sign-out stops the running job at once', () => {
 		const data = pseudoRandomBytes(3 * F, 6);
 		await queue(c.ledger, 'v1', data);
 		await c.scheduler.setActiveUser(ALICE);
-		const held = gate();
-		w.drive.intercept = (req) => (req.method === 'PUT' && req.headers['Content-Range']?.startsWith(`bytes ${F}-`) ? held : undefined);
+		const held = holdPutAt(w, F);
 		const pump = c.scheduler.pump(BUDGET);
 		await until(() => w.drive.puts().length === 2);
 		await c.scheduler.setActiveUser(null);
@@ -267,8 +272,7 @@ describe('two owners: an old and a new worker, or two contexts', () => {
 		const data = pseudoRandomBytes(3 * F, 9);
 		await queue(a.ledger, 'v1', data);
 		await Promise.all([a.scheduler.setActiveUser(ALICE), b.scheduler.setActiveUser(ALICE)]);
-		const held = gate();
-		w.drive.intercept = (req) => (req.method === 'PUT' && req.headers['Content-Range']?.startsWith(`bytes ${F}-`) ? held : undefined);
+		holdPutAt(w, F);
 		void a.scheduler.pump(BUDGET);
 		await until(() => w.drive.puts().length === 2);
 		// b cannot take the job while a holds it
@@ -292,8 +296,7 @@ describe('two owners: an old and a new worker, or two contexts', () => {
 		const data = pseudoRandomBytes(3 * F, 10);
 		await queue(a.ledger, 'v1', data);
 		await Promise.all([a.scheduler.setActiveUser(ALICE), b.scheduler.setActiveUser(ALICE)]);
-		const held = gate();
-		w.drive.intercept = (req) => (req.method === 'PUT' && req.headers['Content-Range']?.startsWith(`bytes ${F}-`) ? held : undefined);
+		holdPutAt(w, F);
 		const pump = a.scheduler.pump(BUDGET);
 		await until(() => w.drive.puts().length === 2);
 		await b.scheduler.command('v1', 'pause');

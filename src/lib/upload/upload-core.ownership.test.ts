@@ -203,16 +203,7 @@ describe('finding 3: a lost answer to the final fragment is recovered, never re-
 	});
 
 	it('Cancel racing the final fragment: OneDrive already has the file, so it is kept and recorded, not orphaned', async () => {
-		const h = harness(BIG);
-		const core = await start(h);
-		h.transport.then(
-			expectCreateSession('create', sessionCreated()),
-			expectPut('1', BIG, 0, F - 1, accepted([`${F}-`])),
-			expectPut('2', BIG, F, 2 * F - 1, accepted([`${2 * F}-`])),
-			expectPut('final, in flight', BIG, 2 * F, LAST, hangUntilAborted)
-		);
-		const slice = core.runSlice();
-		await waitFor(() => h.transport.sent.length === 4);
+		const { h, core, slice } = await finalFragmentInFlight();
 		h.transport.then(
 			expectStatusGet('session gone: it completed', graphError(404, 'itemNotFound')),
 			expectGraphGet('list the folder', LISTING, json(200, { value: [itemFor(BIG)] }))
@@ -225,16 +216,7 @@ describe('finding 3: a lost answer to the final fragment is recovered, never re-
 	});
 
 	it('Cancel racing the final fragment while the session still stands cancels and deletes it', async () => {
-		const h = harness(BIG);
-		const core = await start(h);
-		h.transport.then(
-			expectCreateSession('create', sessionCreated()),
-			expectPut('1', BIG, 0, F - 1, accepted([`${F}-`])),
-			expectPut('2', BIG, F, 2 * F - 1, accepted([`${2 * F}-`])),
-			expectPut('final, in flight', BIG, 2 * F, LAST, hangUntilAborted)
-		);
-		const slice = core.runSlice();
-		await waitFor(() => h.transport.sent.length === 4);
+		const { h, core, slice } = await finalFragmentInFlight();
 		h.transport.then(expectStatusGet('still open', sessionStatus([`${2 * F}-`])), expectDelete('delete'));
 		expect((await core.cancel()).status).toBe('cancelled');
 		await slice;
@@ -404,6 +386,21 @@ describe('finding 11: slow links', () => {
 		expect(result.state.status).toBe('uploading');
 	});
 });
+
+/** An upload whose final fragment is on its way, its answer not yet back. */
+async function finalFragmentInFlight() {
+	const h = harness(BIG);
+	const core = await start(h);
+	h.transport.then(
+		expectCreateSession('create', sessionCreated()),
+		expectPut('1', BIG, 0, F - 1, accepted([`${F}-`])),
+		expectPut('2', BIG, F, 2 * F - 1, accepted([`${2 * F}-`])),
+		expectPut('final, in flight', BIG, 2 * F, LAST, hangUntilAborted)
+	);
+	const slice = core.runSlice();
+	await waitFor(() => h.transport.sent.length === 4);
+	return { h, core, slice };
+}
 
 /** The hash state of exactly these bytes, as the engine saves it. */
 function hashStateOf(bytes: Uint8Array) {
