@@ -66,11 +66,12 @@ export function newRequestId(): string {
 	return randomUUID();
 }
 
-export function parseCookies(req: IncomingMessage): Record<string, string> {
-	const cookies: Record<string, string> = {};
+/** Cookie names come from the client: a Map, so a cookie called "__proto__" is just a cookie. */
+export function parseCookies(req: IncomingMessage): Map<string, string> {
+	const cookies = new Map<string, string>();
 	for (const part of (header(req, 'cookie') ?? '').split(';')) {
 		const eq = part.indexOf('=');
-		if (eq > 0) cookies[part.slice(0, eq).trim()] = decodeURIComponent(part.slice(eq + 1).trim());
+		if (eq > 0) cookies.set(part.slice(0, eq).trim(), decodeURIComponent(part.slice(eq + 1).trim()));
 	}
 	return cookies;
 }

@@ -158,7 +158,7 @@ export class GraphRoutes {
 				return;
 			}
 			if (target.action[0] === 'search' && target.action.length === 1 && method === 'GET') {
-				this.search(ctx, drive, drive.get(drive.rootId)!, target.call?.args.q, headers);
+				this.search(ctx, drive, drive.get(drive.rootId)!, target.call?.args.get('q'), headers);
 				return;
 			}
 			throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${target.action[0] ?? ''}'.`);
@@ -204,12 +204,12 @@ export class GraphRoutes {
 		if (sub === 'delta' && action.length === 1) {
 			if (method !== 'GET') throw methodNotAllowed();
 			if (!item) throw notFound('Item not found');
-			return this.delta(ctx, drive, item, target.call?.args.token, headers);
+			return this.delta(ctx, drive, item, target.call?.args.get('token'), headers);
 		}
 		if (sub === 'search' && action.length === 1) {
 			if (method !== 'GET') throw methodNotAllowed();
 			if (!item) throw notFound('Item not found');
-			return this.search(ctx, drive, item, target.call?.args.q, headers);
+			return this.search(ctx, drive, item, target.call?.args.get('q'), headers);
 		}
 		throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${sub}'.`);
 	}
@@ -233,7 +233,7 @@ export class GraphRoutes {
 		if (!select) return { '@odata.context': `${this.em.url}/v1.0/$metadata#users/$entity`, ...user };
 		const fields = select.split(',').map((s) => s.trim());
 		const picked: Record<string, unknown> = { '@odata.context': `${this.em.url}/v1.0/$metadata#users(${fields.join(',')})/$entity` };
-		for (const f of fields) if (f in user) picked[f] = user[f];
+		for (const f of fields) if (Object.hasOwn(user, f)) picked[f] = user[f];
 		return picked;
 	}
 

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Fault } from '../control/faults';
 import { CLIENT_ID, APP_NAME, type Emulator } from '../emulator';
 import { BodyTooLargeError, encodeParams, header, parseCookies, readSmallBody, redirect, sendEmpty, sendHtml, sendJson, type Headers } from '../http-util';
+import { ownEntry } from '../own-entry';
 import type { Account } from './accounts';
 import { consentPage, formPostPage, messagePage, pickAccountPage, signInPage } from './pages';
 import { hasScope, isOidcScope, normalizeScope, resourceScopes, splitScopes, unknownScope } from './scopes';
@@ -415,12 +416,12 @@ export class IdentityRoutes {
 	}
 
 	private hasConsent(account: Account, request: AuthorizeRequest): boolean {
-		const granted = new Set(account.consents[request.clientId] ?? []);
+		const granted = new Set(ownEntry(account.consents, request.clientId) ?? []);
 		return resourceScopes(request.scopes).every((scope) => granted.has(normalizeScope(scope)));
 	}
 
 	private recordConsent(account: Account, request: AuthorizeRequest): void {
-		const granted = new Set(account.consents[request.clientId] ?? []);
+		const granted = new Set(ownEntry(account.consents, request.clientId) ?? []);
 		for (const scope of resourceScopes(request.scopes)) granted.add(normalizeScope(scope));
 		account.consents[request.clientId] = [...granted];
 		this.em.persistAccounts();
@@ -429,7 +430,7 @@ export class IdentityRoutes {
 	// ---- browser session ----
 
 	private sessionId(req: IncomingMessage): string | undefined {
-		const id = parseCookies(req)[this.cookieName];
+		const id = parseCookies(req).get(this.cookieName);
 		return id && this.sessions.has(id) ? id : undefined;
 	}
 
@@ -709,7 +710,7 @@ export class IdentityRoutes {
 		const requested = splitScopes(form.get('scope') ?? undefined);
 		const unknown = unknownScope(requested);
 		if (unknown) throw new AadError('invalid_scope', 70011, `The provided value for the input parameter 'scope' isn't valid. The scope '${unknown}' doesn't exist.`);
-		const consented = new Set([...payload.scp.map(normalizeScope), ...(account.consents[payload.cid] ?? [])]);
+		const consented = new Set([...payload.scp.map(normalizeScope), ...(ownEntry(account.consents, payload.cid) ?? [])]);
 		const missing = resourceScopes(requested).find((s) => !consented.has(normalizeScope(s)));
 		if (missing) {
 			throw new AadError('invalid_grant', 65001, `The user or administrator has not consented to use the application with ID '${payload.cid}' for the scope '${missing}'.`, 400, 'consent_required');
