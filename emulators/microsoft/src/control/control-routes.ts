@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CLIENT_ID, DEFAULT_LIFETIMES, type Emulator, type TokenLifetimes } from '../emulator';
-import { header, readSmallBody, sendJson } from '../http-util';
+import { decodeComponent, header, MalformedEncodingError, readSmallBody, sendJson } from '../http-util';
 import { isEmail } from '../identity/accounts';
 import { invalidNameReason, mimeTypeFor } from '../storage/names';
 import type { DriveStore, ItemRecord } from '../storage/drive-store';
@@ -48,6 +48,7 @@ export class ControlRoutes {
 			if (error instanceof ControlError) sendJson(res, error.status, { error: error.message });
 			else if (error instanceof FaultValidationError) sendJson(res, 400, { error: error.message });
 			else if (error instanceof SyntaxError) sendJson(res, 400, { error: 'The body is not valid JSON.' });
+			else if (error instanceof MalformedEncodingError) sendJson(res, 400, { error: `The URL path is not valid: ${error.message}` });
 			else throw error;
 		}
 	}
@@ -96,7 +97,7 @@ export class ControlRoutes {
 
 	private async route(req: IncomingMessage, url: URL): Promise<unknown> {
 		const method = req.method ?? 'GET';
-		const parts = url.pathname.split('/').filter(Boolean).slice(1).map(decodeURIComponent);
+		const parts = url.pathname.split('/').filter(Boolean).slice(1).map(decodeComponent);
 		const [first, second, third] = parts;
 		const is = (m: string, length: number) => method === m && parts.length === length;
 

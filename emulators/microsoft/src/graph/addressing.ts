@@ -17,13 +17,16 @@ export type GraphTarget =
 	| { kind: 'drive'; drive: DriveSelector; action: string[]; call?: FunctionCall }
 	| { kind: 'item'; drive: DriveSelector; base: { root: true } | { id: string }; path: string[] | null; action: string[]; call?: FunctionCall };
 
+import { decodeComponent, MalformedEncodingError } from '../http-util';
+
 export class AddressError extends Error {}
 
 function decode(segment: string): string {
 	try {
-		return decodeURIComponent(segment);
-	} catch {
-		throw new AddressError(`The path segment '${segment}' is not valid percent-encoding.`);
+		return decodeComponent(segment);
+	} catch (error) {
+		if (error instanceof MalformedEncodingError) throw new AddressError(`The path segment '${segment}' is not valid percent-encoding.`);
+		throw error;
 	}
 }
 

@@ -7,7 +7,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Fault } from '../control/faults';
 import { CLIENT_ID, APP_NAME, type Emulator } from '../emulator';
-import { BodyTooLargeError, encodeParams, header, parseCookies, readSmallBody, redirect, sendEmpty, sendHtml, sendJson, type Headers } from '../http-util';
+import { BodyTooLargeError, decodeComponent, encodeParams, header, MalformedEncodingError, readCookie, readSmallBody, redirect, sendEmpty, sendHtml, sendJson, type Headers } from '../http-util';
 import { ownEntry } from '../own-entry';
 import type { Account } from './accounts';
 import { consentPage, formPostPage, messagePage, pickAccountPage, signInPage } from './pages';
@@ -91,13 +91,30 @@ export class IdentityRoutes {
 	async handle(req: IncomingMessage, res: ServerResponse, url: URL, fault: () => Fault | undefined): Promise<boolean> {
 		const match = /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|discovery\/v2\.0\/keys|oauth2\/v2\.0\/(authorize|token|logout))$/.exec(url.pathname);
 		if (!match) return false;
-		const tenant = decodeURIComponent(match[1]!);
 		const endpoint = match[3] ?? match[2]!;
-		if (endpoint.startsWith('v2.0/.well-known')) this.discovery(req, res, tenant);
-		else if (endpoint.startsWith('discovery/')) this.jwks(req, res);
-		else if (endpoint === 'authorize') await this.authorize(req, res, url, tenant);
-		else if (endpoint === 'token') await this.token(req, res, url, fault);
-		else await this.logout(req, res, url);
+		const page = endpoint === 'authorize' || endpoint === 'logout';
+		let tenant: string;
+		try {
+			tenant = decodeComponent(match[1]!);
+		} catch (error) {
+			if (!(error instanceof MalformedEncodingError)) throw error;
+			const invalid = new AadError('invalid_request', 900023, `Specified tenant identifier '${match[1]}' is neither a valid DNS name, nor a valid external domain.`);
+			// Each endpoint answers in the shape it uses for other bad requests: a page or JSON.
+			if (page) sendHtml(res, 400, messagePage('Sign-in error', `AADSTS${invalid.code}: ${invalid.description}`));
+			else this.sendTokenError(req, res, url, invalid);
+			return true;
+		}
+		try {
+			if (endpoint.startsWith('v2.0/.well-known')) this.discovery(req, res, tenant);
+			else if (endpoint.startsWith('discovery/')) this.jwks(req, res);
+			else if (endpoint === 'authorize') await this.authorize(req, res, url, tenant);
+			else if (endpoint === 'token') await this.token(req, res, url, fault);
+			else await this.logout(req, res, url);
+		} catch (error) {
+			// Only the pages read the session cookie, whose value the client may have mangled.
+			if (!(error instanceof MalformedEncodingError) || !page || res.headersSent) throw error;
+			sendHtml(res, 400, messagePage('Sign-in error', `AADSTS90100: The sign-in session cookie is not valid: ${error.message} Clear this site's cookies and try again.`));
+		}
 		return true;
 	}
 
@@ -430,7 +447,7 @@ export class IdentityRoutes {
 	// ---- browser session ----
 
 	private sessionId(req: IncomingMessage): string | undefined {
-		const id = parseCookies(req).get(this.cookieName);
+		const id = readCookie(req, this.cookieName);
 		return id && this.sessions.has(id) ? id : undefined;
 	}
 
