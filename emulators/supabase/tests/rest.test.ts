@@ -306,6 +306,20 @@ describe('malformed and unsupported requests get PostgREST-shaped errors', () =>
 		expect(Object.keys(response.body as object).sort()).toEqual(['code', 'details', 'hint', 'message']);
 	});
 
+	it('accepts embeds nested three levels deep and refuses a fourth level with PGRST100', async () => {
+		const three = 'id,videos(id,product:products(id,videos(id)))';
+		const ok = await raw(api, `/rest/v1/products?select=${encodeURIComponent(three)}`, { token: aliceToken });
+		expect(ok.status).toBe(200);
+		const four = 'id,videos(id,product:products(id,videos(id,product:products(id))))';
+		const deep = await raw(api, `/rest/v1/products?select=${encodeURIComponent(four)}`, { token: aliceToken });
+		expect(deep.status).toBe(400);
+		expect(deep.body).toMatchObject({ code: 'PGRST100', hint: null });
+		expect((deep.body as { message: string }).message).toMatch(/^"failed to parse select \(/);
+		expect((deep.body as { details: string }).details).toMatch(/at most 3 levels/);
+		const rpcDeep = await raw(api, `/rest/v1/rpc/video_status_counts?select=${encodeURIComponent('a(b(c(d(e))))')}`, { token: aliceToken });
+		expect(rpcDeep).toMatchObject({ status: 400, body: { code: 'PGRST100' } });
+	});
+
 	it('refuses filterless update and delete like pg-safeupdate', async () => {
 		const response = await raw(api, '/rest/v1/products', { method: 'DELETE', token: aliceToken });
 		expect(response).toMatchObject({ status: 400, body: { code: '21000', message: 'DELETE requires a WHERE clause' } });
