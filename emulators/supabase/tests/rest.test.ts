@@ -320,6 +320,24 @@ describe('malformed and unsupported requests get PostgREST-shaped errors', () =>
 		expect(rpcDeep).toMatchObject({ status: 400, body: { code: 'PGRST100' } });
 	});
 
+	it('answers a body over 8 MiB with 413 and a JSON error that reaches the client', async () => {
+		for (const [path, size] of [
+			['/rest/v1/products', 8 * 1024 * 1024 + 1],
+			['/rest/v1/products', 64 * 1024 * 1024],
+			['/auth/v1/signup', 9 * 1024 * 1024]
+		] as const) {
+			const response = await fetch(`${api.url}${path}`, {
+				method: 'POST',
+				headers: { apikey: api.anonKey, Authorization: `Bearer ${aliceToken}`, 'Content-Type': 'application/json' },
+				body: JSON.stringify({ title: 'x'.repeat(size) })
+			});
+			expect({ path, size, status: response.status }).toEqual({ path, size, status: 413 });
+			expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+			expect(await response.json()).toEqual({ message: 'Request body too large: the limit is 8 MiB' });
+		}
+		expect((await asAlice.from('products').select('id')).status).toBe(200);
+	});
+
 	it('refuses filterless update and delete like pg-safeupdate', async () => {
 		const response = await raw(api, '/rest/v1/products', { method: 'DELETE', token: aliceToken });
 		expect(response).toMatchObject({ status: 400, body: { code: '21000', message: 'DELETE requires a WHERE clause' } });
