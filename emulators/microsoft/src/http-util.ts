@@ -4,7 +4,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export type Headers = Record<string, string | number | string[]>;
 
-export class BodyTooLargeError extends Error {}
+export class BodyTooLargeError extends Error {
+	constructor(readonly limit: number) {
+		super(`request body over ${limit} bytes`);
+	}
+}
+
+/** Past a limit the body is still read (and dropped) up to this much, so that the client is listening when the error answer comes. */
+const MAX_DISCARD_BYTES = 256 * 1024 * 1024;
 
 /** Text that is not valid percent-encoding ("%zz", a cut-off UTF-8 sequence): the client's mistake. */
 export class MalformedEncodingError extends Error {
@@ -22,15 +29,20 @@ export function decodeComponent(text: string): string {
 	}
 }
 
-/** Reads a small request body (JSON, forms) whole; anything above `limit` bytes is refused. */
+/**
+ * Reads a small request body (JSON, forms) whole; anything above `limit` bytes is refused. The
+ * rest of a refused body is read and dropped first: closing a socket the client is still writing
+ * to resets it, and the client would never see the error answer.
+ */
 export async function readSmallBody(req: IncomingMessage, limit = 1024 * 1024): Promise<Buffer> {
 	const chunks: Buffer[] = [];
 	let total = 0;
 	for await (const chunk of req as AsyncIterable<Buffer>) {
 		total += chunk.length;
-		if (total > limit) throw new BodyTooLargeError(`request body over ${limit} bytes`);
-		chunks.push(chunk);
+		if (total <= limit) chunks.push(chunk);
+		else if (total > limit + MAX_DISCARD_BYTES) break;
 	}
+	if (total > limit) throw new BodyTooLargeError(limit);
 	return Buffer.concat(chunks);
 }
 

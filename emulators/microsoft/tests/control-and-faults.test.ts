@@ -70,6 +70,17 @@ describe('control API', () => {
 		await expect(control(h.em, 'POST', '/redirect-uris', { uris: ['https://evil.test/cb'] })).rejects.toThrow(/400/);
 	});
 
+	it('answers a body over its 8 MiB limit with 413 and a JSON error, without resetting the connection', async () => {
+		const response = await fetch(`${h.em.url}/_emulator/faults`, {
+			method: 'POST',
+			headers: { 'Content-Type': 'application/json' },
+			body: JSON.stringify({ kind: 'graph', status: 500, code: 'x'.repeat(9 * 1024 * 1024) })
+		});
+		expect(response.status).toBe(413);
+		expect(await response.json()).toEqual({ error: 'The body is larger than 8388608 bytes.' });
+		expect((await control(h.em, 'GET', '/faults')).faults).toEqual([]);
+	});
+
 	it('refuses callers that are not on loopback, and unknown endpoints', async () => {
 		await expect(control(h.em, 'GET', '/nope')).rejects.toThrow(/404/);
 		await expect(control(h.em, 'POST', '/faults', { kind: 'graph' })).rejects.toThrow(/400/);

@@ -199,6 +199,17 @@ describe('authorize', () => {
 		}
 	});
 
+	it('answers an authorize form over its size limit with an error page, not a 500', async () => {
+		const response = await fetch(`${h.em.url}/common/oauth2/v2.0/authorize`, {
+			method: 'POST',
+			headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+			body: `client_id=${CLIENT_ID}&state=${'x'.repeat(2_000_000)}`
+		});
+		expect(response.status).toBe(400);
+		expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+		expect(await response.text()).toContain('AADSTS90015');
+	});
+
 	it('asks for the password again with prompt=login even with a session', async () => {
 		const { browser } = await codeFor();
 		const response = await browser.get(authorizeUrl(h.em, { prompt: 'login' }));

@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CLIENT_ID, DEFAULT_LIFETIMES, type Emulator, type TokenLifetimes } from '../emulator';
-import { decodeComponent, header, MalformedEncodingError, readSmallBody, sendJson } from '../http-util';
+import { BodyTooLargeError, decodeComponent, header, MalformedEncodingError, readSmallBody, sendJson } from '../http-util';
 import { isEmail } from '../identity/accounts';
 import { invalidNameReason, mimeTypeFor } from '../storage/names';
 import type { DriveStore, ItemRecord } from '../storage/drive-store';
@@ -48,6 +48,7 @@ export class ControlRoutes {
 			if (error instanceof ControlError) sendJson(res, error.status, { error: error.message });
 			else if (error instanceof FaultValidationError) sendJson(res, 400, { error: error.message });
 			else if (error instanceof SyntaxError) sendJson(res, 400, { error: 'The body is not valid JSON.' });
+			else if (error instanceof BodyTooLargeError) sendJson(res, 413, { error: `The body is larger than ${error.limit} bytes.` });
 			else if (error instanceof MalformedEncodingError) sendJson(res, 400, { error: `The URL path is not valid: ${error.message}` });
 			else throw error;
 		}

@@ -111,9 +111,13 @@ export class IdentityRoutes {
 			else if (endpoint === 'token') await this.token(req, res, url, fault);
 			else await this.logout(req, res, url);
 		} catch (error) {
+			if (!page || res.headersSent) throw error;
 			// Only the pages read the session cookie, whose value the client may have mangled.
-			if (!(error instanceof MalformedEncodingError) || !page || res.headersSent) throw error;
-			sendHtml(res, 400, messagePage('Sign-in error', `AADSTS90100: The sign-in session cookie is not valid: ${error.message} Clear this site's cookies and try again.`));
+			if (error instanceof MalformedEncodingError) {
+				sendHtml(res, 400, messagePage('Sign-in error', `AADSTS90100: The sign-in session cookie is not valid: ${error.message} Clear this site's cookies and try again.`));
+			} else if (error instanceof BodyTooLargeError) {
+				sendHtml(res, 400, messagePage('Sign-in error', 'AADSTS90015: The request is too large.'));
+			} else throw error;
 		}
 		return true;
 	}
