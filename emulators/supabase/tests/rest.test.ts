@@ -298,7 +298,10 @@ describe('malformed and unsupported requests get PostgREST-shaped errors', () =>
 		['unknown table', '/rest/v1/prodcts', 404, 'PGRST205'],
 		['unrelated embed', '/rest/v1/products?select=import_jobs(*)', 400, 'PGRST200'],
 		['embed filter without embed', '/rest/v1/products?videos.name=eq.x', 400, 'PGRST108'],
-		['bad uuid', '/rest/v1/products?id=eq.abc', 400, '22P02']
+		['bad uuid', '/rest/v1/products?id=eq.abc', 400, '22P02'],
+		['malformed percent-encoding in a table name', '/rest/v1/produc%zz', 400, 'PGRST100'],
+		['cut-off UTF-8 in a table name', '/rest/v1/%E0%A4%A', 400, 'PGRST100'],
+		['malformed percent-encoding in a function name', '/rest/v1/rpc/video_status_counts%', 400, 'PGRST100']
 	])('%s', async (_name, path, status, code) => {
 		const response = await raw(api, path, { token: aliceToken });
 		expect(response.status).toBe(status);

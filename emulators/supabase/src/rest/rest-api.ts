@@ -107,7 +107,7 @@ export class RestApi {
 	}
 
 	async #route(request: ApiRequest, identity: Identity): Promise<ApiResponse> {
-		const segments = request.path.split('/').filter(Boolean).map(decodeURIComponent);
+		const segments = request.path.split('/').filter(Boolean).map((segment) => decodeSegment(segment, request.path));
 		if (segments.length === 2 && segments[0] === 'rpc') return this.#rpc(request, identity, segments[1]!);
 		if (segments.length !== 1) {
 			throw new RestError(404, 'PGRST125', `Invalid path specified in request URL`, null, null);
@@ -414,6 +414,15 @@ async function loadRoleTimeouts(tx: SqlSession): Promise<Map<string, string>> {
 		[[...apiRoles]]
 	);
 	return new Map(rows.map((row) => [row.role, row.value]));
+}
+
+/** A path segment, percent-decoded; malformed encoding ("%zz", cut-off UTF-8) is the client's 400, not a 500. */
+function decodeSegment(segment: string, path: string): string {
+	try {
+		return decodeURIComponent(segment);
+	} catch {
+		throw unsupported('path', path, `"${segment}" is not valid percent-encoding`);
+	}
 }
 
 function singularError(n: number): RestError {
