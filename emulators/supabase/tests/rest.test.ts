@@ -1,4 +1,5 @@
 // PostgREST behaviour through unmodified supabase-js 2.109.0, with Postgres enforcing RLS.
+import { readFileSync } from 'node:fs';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SupabaseApi } from '../src/index.js';
@@ -355,6 +356,24 @@ describe('malformed and unsupported requests get PostgREST-shaped errors', () =>
 		expect(schema).toMatchObject({ status: 406, error: { code: 'PGRST106' } });
 	});
 
+	it('a JWT without a numeric exp gets 401 PGRST303; the committed anon key (exp in 2032) still works', async () => {
+		const forever = signJwt({ sub: alice.id, role: 'authenticated' }, localJwtSecret);
+		const missing = await raw(api, '/rest/v1/products?select=id', { token: forever });
+		expect(missing).toMatchObject({ status: 401, body: { code: 'PGRST303', message: "The JWT has no 'exp' claim" } });
+		expect(missing.headers.get('www-authenticate')).toContain('invalid_token');
+		const text = signJwt({ sub: alice.id, role: 'authenticated', exp: '4102444800' }, localJwtSecret);
+		expect(await raw(api, '/rest/v1/products?select=id', { token: text })).toMatchObject({
+			status: 401,
+			body: { code: 'PGRST303', message: "The JWT 'exp' claim must be a number" }
+		});
+		const committed = /^PUBLIC_SUPABASE_ANON_KEY=(.+)$/m.exec(readFileSync(new URL('../../../.env.development', import.meta.url), 'utf8'))![1]!.trim();
+		expect(committed).toBe(api.anonKey);
+		// Accepted: the request runs as anon, which this schema grants nothing (Postgres' 42501).
+		const anon = await raw(api, '/rest/v1/products?select=id', { token: committed });
+		expect(anon.body).toMatchObject({ code: '42501', message: 'permission denied for table products' });
+		expect((await asAlice.from('products').select('id')).status).toBe(200);
+	});
+
 	it('an expired or tampered JWT gets 401', async () => {
 		const expired = signJwt({ sub: alice.id, role: 'authenticated', exp: Math.floor(Date.now() / 1000) - 120 }, localJwtSecret);
 		const late = await raw(api, '/rest/v1/products?select=id', { token: expired });
@@ -366,7 +385,7 @@ describe('malformed and unsupported requests get PostgREST-shaped errors', () =>
 		const tampered = `${head}.${Buffer.from(JSON.stringify({ ...claims, sub: bob.id })).toString('base64url')}.${signature}`;
 		expect(await raw(api, '/rest/v1/products?select=id', { token: tampered })).toMatchObject({ status: 401, body: { code: 'PGRST301' } });
 
-		const elevated = signJwt({ sub: alice.id, role: 'postgres' }, localJwtSecret);
+		const elevated = signJwt({ sub: alice.id, role: 'postgres', exp: Math.floor(Date.now() / 1000) + 600 }, localJwtSecret);
 		expect((await raw(api, '/rest/v1/products?select=id', { token: elevated })).status).toBe(403);
 	});
 });

@@ -88,6 +88,8 @@ export class RestApi {
 		if (!result.ok) {
 			if (result.reason === 'expired') throw jwtError('PGRST303', 'JWT expired');
 			if (result.reason === 'not-yet-valid') throw jwtError('PGRST303', 'JWT not yet valid');
+			if (result.reason === 'missing-exp') throw jwtError('PGRST303', "The JWT has no 'exp' claim");
+			if (result.reason === 'invalid-exp') throw jwtError('PGRST303', "The JWT 'exp' claim must be a number");
 			if (result.reason === 'malformed') throw jwtError('PGRST301', 'Expected 3 parts in JWT; got a malformed token');
 			throw jwtError('PGRST301', 'JWT cryptographic operation failed');
 		}
