@@ -123,7 +123,8 @@ describe('control API: cross-site requests', () => {
 
 	it('requires Content-Type: application/json on every state-changing request, bodiless ones too (415)', async () => {
 		const stillThere = await marker();
-		for (const headers of [{}, { 'Content-Type': 'text/plain' }, { 'Content-Type': 'application/x-www-form-urlencoded' }, { 'Content-Type': 'multipart/form-data; boundary=x' }]) {
+		const cases: Array<Record<string, string>> = [{}, { 'Content-Type': 'text/plain' }, { 'Content-Type': 'application/x-www-form-urlencoded' }, { 'Content-Type': 'multipart/form-data; boundary=x' }];
+		for (const headers of cases) {
 			const r = await raw('POST', '/reset', headers);
 			expect({ headers, status: r.status }).toEqual({ headers, status: 415 });
 			expect(r.body.error).toMatch(/application\/json/);
