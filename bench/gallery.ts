@@ -74,7 +74,8 @@ async function seed(): Promise<{ email: string; microsoft: string; productId: st
 		json<T>(
 			await fetch(`${MICROSOFT}/_emulator${path}`, {
 				method,
-				headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+				// The control API wants this on every change, bodiless ones (reset, DELETE) included.
+				headers: { 'Content-Type': 'application/json' },
 				body: body === undefined ? undefined : JSON.stringify(body)
 			})
 		);

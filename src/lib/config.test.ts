@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parsePublicConfig } from './config';
+import { buildConfigError, CONFIG_PROBLEMS_ADVICE, CONFIG_PROBLEMS_TITLE, describeConfigProblem } from './config-rules';
 
 const valid = {
 	PUBLIC_MS_CLIENT_ID: '5e2f7c1a-9b3d-4c8e-a1f0-7d6b2e9c4a10',
@@ -66,5 +68,39 @@ describe('parsePublicConfig', () => {
 		expect(
 			settings({ ...local, PUBLIC_MS_AUTHORITY_METADATA: metadata, PUBLIC_MS_KNOWN_AUTHORITIES: 'login.reeldrive.invalid' })
 		).toEqual([]);
+	});
+});
+
+describe('buildConfigError (what stops a production build)', () => {
+	it('lets a complete configuration build', () => {
+		expect(buildConfigError(valid)).toBeUndefined();
+	});
+
+	it('stops a build with no settings, in the words of the configuration page, naming every setting', () => {
+		const text = buildConfigError({});
+		expect(text).toBeDefined();
+		expect(text!.startsWith(`${CONFIG_PROBLEMS_TITLE}.`)).toBe(true);
+		expect(text).toContain(CONFIG_PROBLEMS_ADVICE);
+		const result = parsePublicConfig({});
+		expect(result.ok).toBe(false);
+		if (result.ok) return;
+		for (const problem of result.problems) expect(text).toContain(describeConfigProblem(problem));
+		expect(describeConfigProblem(result.problems[0]!)).toBe('PUBLIC_MS_CLIENT_ID is not set.');
+	});
+
+	it('stops a build with one bad setting and names only that one', () => {
+		const text = buildConfigError({ ...valid, PUBLIC_SUPABASE_URL: 'http://db.example.com' })!;
+		expect(text).toContain('PUBLIC_SUPABASE_URL must use https unless it points at this computer (localhost).');
+		expect(text).not.toContain('PUBLIC_MS_CLIENT_ID');
+	});
+
+	it('builds with the committed .env.development, as npm start and the end-to-end suite do', () => {
+		const env: Record<string, string> = {};
+		for (const line of readFileSync(new URL('../../.env.development', import.meta.url), 'utf8').split('\n')) {
+			const match = /^(PUBLIC_[A-Z_]+)=(.*)$/.exec(line);
+			if (match) env[match[1]!] = match[2]!;
+		}
+		expect(Object.keys(env).length).toBeGreaterThan(5);
+		expect(buildConfigError(env)).toBeUndefined();
 	});
 });

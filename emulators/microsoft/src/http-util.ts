@@ -4,17 +4,45 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export type Headers = Record<string, string | number | string[]>;
 
-export class BodyTooLargeError extends Error {}
+export class BodyTooLargeError extends Error {
+	constructor(readonly limit: number) {
+		super(`request body over ${limit} bytes`);
+	}
+}
 
-/** Reads a small request body (JSON, forms) whole; anything above `limit` bytes is refused. */
+/** Past a limit the body is still read (and dropped) up to this much, so that the client is listening when the error answer comes. */
+const MAX_DISCARD_BYTES = 256 * 1024 * 1024;
+
+/** Text that is not valid percent-encoding ("%zz", a cut-off UTF-8 sequence): the client's mistake. */
+export class MalformedEncodingError extends Error {
+	constructor(readonly text: string) {
+		super(`'${text}' is not valid percent-encoding.`);
+	}
+}
+
+/** decodeURIComponent, but a malformed input is a MalformedEncodingError (a 400), not a URIError (a 500). */
+export function decodeComponent(text: string): string {
+	try {
+		return decodeURIComponent(text);
+	} catch {
+		throw new MalformedEncodingError(text);
+	}
+}
+
+/**
+ * Reads a small request body (JSON, forms) whole; anything above `limit` bytes is refused. The
+ * rest of a refused body is read and dropped first: closing a socket the client is still writing
+ * to resets it, and the client would never see the error answer.
+ */
 export async function readSmallBody(req: IncomingMessage, limit = 1024 * 1024): Promise<Buffer> {
 	const chunks: Buffer[] = [];
 	let total = 0;
 	for await (const chunk of req as AsyncIterable<Buffer>) {
 		total += chunk.length;
-		if (total > limit) throw new BodyTooLargeError(`request body over ${limit} bytes`);
-		chunks.push(chunk);
+		if (total <= limit) chunks.push(chunk);
+		else if (total > limit + MAX_DISCARD_BYTES) break;
 	}
+	if (total > limit) throw new BodyTooLargeError(limit);
 	return Buffer.concat(chunks);
 }
 
@@ -66,13 +94,19 @@ export function newRequestId(): string {
 	return randomUUID();
 }
 
-export function parseCookies(req: IncomingMessage): Record<string, string> {
-	const cookies: Record<string, string> = {};
+/**
+ * One cookie's value, percent-decoded. Only the cookie asked for is decoded: on localhost every
+ * app on every port shares cookies, and another app's odd value must not break sign-in here.
+ * Cookie names come from the client, hence a Map: a cookie called "__proto__" is just a cookie.
+ */
+export function readCookie(req: IncomingMessage, name: string): string | undefined {
+	const cookies = new Map<string, string>();
 	for (const part of (header(req, 'cookie') ?? '').split(';')) {
 		const eq = part.indexOf('=');
-		if (eq > 0) cookies[part.slice(0, eq).trim()] = decodeURIComponent(part.slice(eq + 1).trim());
+		if (eq > 0) cookies.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
 	}
-	return cookies;
+	const raw = cookies.get(name);
+	return raw === undefined ? undefined : decodeComponent(raw);
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -11,7 +11,7 @@ import type { Fault, RequestKind } from './control/faults';
 import { Emulator, type TokenLifetimes } from './emulator';
 import { GraphRoutes } from './graph/graph-routes';
 import { removeExpiredSessions } from './graph/uploads';
-import { escapeHtml, header, isLoopback, newRequestId, sendHtml, sendJson, sleep } from './http-util';
+import { decodeComponent, escapeHtml, header, isLoopback, MalformedEncodingError, newRequestId, sendHtml, sendJson, sleep } from './http-util';
 import { IdentityRoutes } from './identity/identity-routes';
 
 export { CLIENT_ID, DEFAULT_REDIRECT_URIS } from './emulator';
@@ -128,7 +128,15 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions):
 			return;
 		}
 		if (url.pathname.startsWith('/_web/')) {
-			sendHtml(res, 200, `<!doctype html><title>OneDrive (emulated)</title><p>Item ${escapeHtml(decodeURIComponent(url.pathname.slice(6)))} in the local OneDrive emulator.</p>`);
+			let item: string;
+			try {
+				item = decodeComponent(url.pathname.slice(6));
+			} catch (error) {
+				if (!(error instanceof MalformedEncodingError)) throw error;
+				sendJson(res, 400, { error: { code: 'invalidRequest', message: `The URL path is not valid: ${error.message}` } });
+				return;
+			}
+			sendHtml(res, 200, `<!doctype html><title>OneDrive (emulated)</title><p>Item ${escapeHtml(item)} in the local OneDrive emulator.</p>`);
 			return;
 		}
 		if (await identity.handle(req, res, url, () => fault)) return;

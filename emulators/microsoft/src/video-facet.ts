@@ -5,6 +5,7 @@
  * Matroska/WebM from the head of the file. A file it cannot parse gets no facet at all.
  */
 import { open, type FileHandle } from 'node:fs/promises';
+import { ownEntry } from './own-entry';
 
 export interface VideoFacet {
 	duration: number;
@@ -201,10 +202,10 @@ function facetFromMoov(moov: Buffer, fileSize: number): VideoFacet | undefined {
 	if (video.sampleCount > 0 && video.duration > 0 && video.timescale > 0) {
 		facet.frameRate = Math.round((video.sampleCount * video.timescale * 1000) / video.duration) / 1000;
 	}
-	if (video.format) facet.fourCC = VIDEO_FOURCC[video.format] ?? video.format.toUpperCase();
+	if (video.format) facet.fourCC = ownEntry(VIDEO_FOURCC, video.format) ?? video.format.toUpperCase();
 	const audio = tracks.find((t) => t.handler === 'soun');
 	if (audio?.format) {
-		facet.audioFormat = AUDIO_FORMAT[audio.format] ?? audio.format;
+		facet.audioFormat = ownEntry(AUDIO_FORMAT, audio.format) ?? audio.format;
 		if (audio.channels) facet.audioChannels = audio.channels;
 		if (audio.sampleRate) facet.audioSamplesPerSecond = Math.round(audio.sampleRate);
 		if (audio.sampleSize) facet.audioBitsPerSample = audio.sampleSize;
@@ -329,9 +330,9 @@ function parseMatroska(buffer: Buffer, fileSize: number): VideoFacet | undefined
 			const h = find(video, EBML.displayHeight) ?? find(video, EBML.pixelHeight);
 			if (!w || !h) continue;
 			facet = { duration: durationMs, width: uint(buffer, w), height: uint(buffer, h) };
-			if (codec) facet.fourCC = WEBM_FOURCC[codec] ?? codec;
+			if (codec) facet.fourCC = ownEntry(WEBM_FOURCC, codec) ?? codec;
 		} else if (trackType && uint(buffer, trackType) === 2 && !audio) {
-			audio = { format: WEBM_AUDIO[codec] ?? (codec || undefined) };
+			audio = { format: ownEntry(WEBM_AUDIO, codec) ?? (codec || undefined) };
 			const audioEl = find(fields, EBML.audio);
 			if (audioEl) {
 				const a = elements(buffer, audioEl.start, audioEl.end);

@@ -70,9 +70,80 @@ describe('control API', () => {
 		await expect(control(h.em, 'POST', '/redirect-uris', { uris: ['https://evil.test/cb'] })).rejects.toThrow(/400/);
 	});
 
+	it('answers a body over its 8 MiB limit with 413 and a JSON error, without resetting the connection', async () => {
+		const response = await fetch(`${h.em.url}/_emulator/faults`, {
+			method: 'POST',
+			headers: { 'Content-Type': 'application/json' },
+			body: JSON.stringify({ kind: 'graph', status: 500, code: 'x'.repeat(9 * 1024 * 1024) })
+		});
+		expect(response.status).toBe(413);
+		expect(await response.json()).toEqual({ error: 'The body is larger than 8388608 bytes.' });
+		expect((await control(h.em, 'GET', '/faults')).faults).toEqual([]);
+	});
+
 	it('refuses callers that are not on loopback, and unknown endpoints', async () => {
 		await expect(control(h.em, 'GET', '/nope')).rejects.toThrow(/404/);
 		await expect(control(h.em, 'POST', '/faults', { kind: 'graph' })).rejects.toThrow(/400/);
+	});
+});
+
+describe('control API: cross-site requests', () => {
+	/** A control request exactly as given, without the helper's JSON content type. */
+	async function raw(method: string, path: string, headers: Record<string, string>, body?: string) {
+		const response = await fetch(`${h.em.url}/_emulator${path}`, { method, headers, body });
+		const text = await response.text();
+		return { status: response.status, type: response.headers.get('content-type'), body: text ? JSON.parse(text) : undefined };
+	}
+
+	/** A file that a reset would remove: it tells whether a refused request changed anything. */
+	async function marker(): Promise<() => Promise<boolean>> {
+		expect((await graph(h.em, token, '/me/drive/root:/marker.txt:/content', { method: 'PUT', body: 'x' })).status).toBe(201);
+		return async () => (await graph(h.em, token, '/me/drive/root:/marker.txt')).status === 200;
+	}
+
+	it('refuses a form-style cross-site POST /reset (text/plain from another origin) with 403 and changes nothing', async () => {
+		const stillThere = await marker();
+		const r = await raw('POST', '/reset', { Origin: 'https://evil.example', 'Content-Type': 'text/plain' }, '{}');
+		expect(r.status).toBe(403);
+		expect(r.type).toMatch(/^application\/json/);
+		expect(r.body.error).toMatch(/origin/i);
+		expect(await stillThere()).toBe(true);
+	});
+
+	it('refuses another origin even with a JSON body, for reads and writes', async () => {
+		const stillThere = await marker();
+		const json = { 'Content-Type': 'application/json' };
+		for (const origin of ['https://evil.example', 'http://localhost:5174', 'null']) {
+			expect((await raw('POST', '/reset', { ...json, Origin: origin })).status).toBe(403);
+			expect((await raw('GET', '/accounts', { Origin: origin })).status).toBe(403);
+			expect((await raw('OPTIONS', '/reset', { Origin: origin, 'Access-Control-Request-Method': 'POST' })).status).toBe(403);
+		}
+		expect(await stillThere()).toBe(true);
+	});
+
+	it('requires Content-Type: application/json on every state-changing request, bodiless ones too (415)', async () => {
+		const stillThere = await marker();
+		const cases: Array<Record<string, string>> = [{}, { 'Content-Type': 'text/plain' }, { 'Content-Type': 'application/x-www-form-urlencoded' }, { 'Content-Type': 'multipart/form-data; boundary=x' }];
+		for (const headers of cases) {
+			const r = await raw('POST', '/reset', headers);
+			expect({ headers, status: r.status }).toEqual({ headers, status: 415 });
+			expect(r.body.error).toMatch(/application\/json/);
+		}
+		await control(h.em, 'POST', '/faults', { kind: 'graph', latencyMs: 1 });
+		expect((await raw('DELETE', '/faults', {})).status).toBe(415);
+		expect((await raw('PUT', '/settings', { 'Content-Type': 'text/plain' }, '{"autoConsent":true}')).status).toBe(415);
+		expect((await control(h.em, 'GET', '/faults')).faults.length).toBe(1);
+		expect((await control(h.em, 'GET', '/settings')).autoConsent).toBe(false);
+		expect(await stillThere()).toBe(true);
+	});
+
+	it('accepts the app origin, its own origin and no Origin at all (scripts), with JSON', async () => {
+		const ok = async (headers: Record<string, string>) => (await raw('POST', '/clock/advance', { 'Content-Type': 'application/json; charset=utf-8', ...headers }, '{"seconds":1}')).status;
+		expect(await ok({})).toBe(200);
+		expect(await ok({ Origin: 'http://localhost:5173' })).toBe(200);
+		expect(await ok({ Origin: h.em.url })).toBe(200);
+		expect((await raw('POST', '/reset', { 'Content-Type': 'application/json' })).status).toBe(200);
+		expect((await raw('GET', '/accounts', {})).status).toBe(200);
 	});
 });
 

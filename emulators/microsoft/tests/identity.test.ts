@@ -157,6 +157,59 @@ describe('authorize', () => {
 		expect(html).toContain('name="state" value="f"');
 	});
 
+	it('returns client_info (base64url {uid, utid}, as from the token endpoint) with the code when client_info=1, in query, fragment and form_post', async () => {
+		const action = `${h.em.url}/common/oauth2/v2.0/authorize`;
+		/** client_info from the final answer, whichever response mode carried it. */
+		const clientInfoOf = async (response: Response, mode: string) => {
+			if (mode === 'form_post') {
+				expect(response.status).toBe(200);
+				const html = await response.text();
+				expect(html).toContain(`action="${REDIRECT_URI}"`);
+				expect(html).toMatch(/name="code" value="[^"]+"/);
+				return /name="client_info" value="([^"]+)"/.exec(html)?.[1];
+			}
+			expect(response.status).toBe(302);
+			const location = response.headers.get('location')!;
+			expect(location.startsWith(`${REDIRECT_URI}${mode === 'query' ? '?' : '#'}`)).toBe(true);
+			expect(redirectParams(location).get('code')).toBeTruthy();
+			return redirectParams(location).get('client_info') ?? undefined;
+		};
+		const seen: Array<string | undefined> = [];
+		for (const mode of ['query', 'fragment', 'form_post']) {
+			// Interactive: the sign-in page, then the consent page the first time.
+			const browser = new Browserless(h.em);
+			const signInPage = await (await browser.get(authorizeUrl(h.em, { response_mode: mode, state: mode, client_info: '1' }))).text();
+			let answer = await browser.post(action, { ctx: formContext(signInPage), step: 'signin', action: 'signin', login: 'alice@contoso.test', password: PASSWORD });
+			if (mode === 'query') answer = await browser.post(action, { ctx: formContext(await answer.text()), step: 'consent', action: 'accept' });
+			seen.push(await clientInfoOf(answer, mode));
+			// From the session, and silently.
+			seen.push(await clientInfoOf(await browser.get(authorizeUrl(h.em, { response_mode: mode, state: mode, client_info: '1' })), mode));
+			seen.push(await clientInfoOf(await browser.get(authorizeUrl(h.em, { response_mode: mode, state: mode, client_info: '1', prompt: 'none' })), mode));
+			// Without client_info=1 there is none.
+			expect(await clientInfoOf(await browser.get(authorizeUrl(h.em, { response_mode: mode, state: mode })), mode)).toBeUndefined();
+		}
+		const { code, verifier } = await codeFor({ client_info: '1' });
+		const tokens = await redeem(code, verifier, { client_info: '1' });
+		const id = decodeJwt(tokens.body.id_token);
+		expect(tokens.body.client_info).toBeTruthy();
+		for (const value of seen) {
+			expect(value).toMatch(/^[A-Za-z0-9_-]+$/);
+			expect(value).toBe(tokens.body.client_info);
+			expect(JSON.parse(Buffer.from(value!, 'base64url').toString())).toEqual({ uid: id.oid, utid: id.tid });
+		}
+	});
+
+	it('answers an authorize form over its size limit with an error page, not a 500', async () => {
+		const response = await fetch(`${h.em.url}/common/oauth2/v2.0/authorize`, {
+			method: 'POST',
+			headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+			body: `client_id=${CLIENT_ID}&state=${'x'.repeat(2_000_000)}`
+		});
+		expect(response.status).toBe(400);
+		expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+		expect(await response.text()).toContain('AADSTS90015');
+	});
+
 	it('asks for the password again with prompt=login even with a session', async () => {
 		const { browser } = await codeFor();
 		const response = await browser.get(authorizeUrl(h.em, { prompt: 'login' }));

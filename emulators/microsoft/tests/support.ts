@@ -33,7 +33,8 @@ export async function startHarness(options: Partial<MicrosoftEmulatorOptions> = 
 export async function control(em: MicrosoftEmulator, method: string, path: string, body?: unknown): Promise<any> {
 	const response = await fetch(`${em.url}/_emulator${path}`, {
 		method,
-		headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+		// The control API wants this on every change, bodiless ones (reset, DELETE) included.
+		headers: { 'Content-Type': 'application/json' },
 		body: body === undefined ? undefined : JSON.stringify(body)
 	});
 	const text = await response.text();

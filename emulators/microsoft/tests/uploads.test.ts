@@ -80,6 +80,54 @@ describe('createUploadSession', () => {
 		expect(files.uploadSessions).toEqual([]);
 	});
 
+	it('refuses a fragment that does not fit in the free space with 507 quotaLimitReached when no fileSize was given', async () => {
+		const used = (await control(h.em, 'GET', '/drives/alice@contoso.test/files')).quota.used as number;
+		// About 1.5 fragments of 960 KiB free.
+		await control(h.em, 'PUT', '/drives/alice@contoso.test/quota', { total: used + UNIT * 4 + 1000 });
+		const url = await session('/me/drive/root:/Videos/too-big.bin:/createUploadSession', {});
+		const terabyte = 1024 ** 4;
+		const first = await put(url, bytes(UNIT * 3), 0, terabyte);
+		expect(first.status).toBe(202);
+		for (let i = 0; i < 3; i++) {
+			const next = await put(url, bytes(UNIT * 3, i + 2), UNIT * 3, terabyte);
+			expect(next.status).toBe(507);
+			expect(next.body.error.code).toBe('quotaLimitReached');
+		}
+		expect((await status(url)).body.nextExpectedRanges).toEqual([`${UNIT * 3}-`]);
+		const files = await control(h.em, 'GET', '/drives/alice@contoso.test/files');
+		expect(files.uploadSessions).toMatchObject([{ name: 'too-big.bin', received: UNIT * 3 }]);
+		expect(files.quota.used).toBe(used);
+	});
+
+	it('refuses the very first fragment when nothing fits, keeping no bytes', async () => {
+		const used = (await control(h.em, 'GET', '/drives/alice@contoso.test/files')).quota.used as number;
+		await control(h.em, 'PUT', '/drives/alice@contoso.test/quota', { total: used + 600_000 });
+		const url = await session('/me/drive/root:/Videos/too-big.bin:/createUploadSession', {});
+		for (let i = 0; i < 10; i++) {
+			const r = await put(url, bytes(UNIT * 3), 0, 1024 ** 4);
+			expect(r.status).toBe(507);
+			expect(r.body.error.code).toBe('quotaLimitReached');
+		}
+		expect((await status(url)).body.nextExpectedRanges).toEqual(['0-']);
+		const files = await control(h.em, 'GET', '/drives/alice@contoso.test/files');
+		expect(files.uploadSessions).toMatchObject([{ received: 0 }]);
+	});
+
+	it('counts the size of the file being replaced as free when checking a fragment', async () => {
+		const existing = Buffer.alloc(UNIT * 3, 7);
+		const created = await graph(h.em, token, '/me/drive/root:/Videos/replace-me.bin:/content', { method: 'PUT', body: new Uint8Array(existing) });
+		expect(created.status).toBe(201);
+		const used = (await control(h.em, 'GET', '/drives/alice@contoso.test/files')).quota.used as number;
+		await control(h.em, 'PUT', '/drives/alice@contoso.test/quota', { total: used + UNIT });
+		const r = await graph(h.em, token, `/me/drive/items/${created.body.id}/createUploadSession`, { method: 'POST', json: {} });
+		expect(r.status).toBe(200);
+		const data = bytes(UNIT * 4);
+		expect((await put(r.body.uploadUrl, data.subarray(0, UNIT * 3), 0, data.length)).status).toBe(202);
+		const done = await put(r.body.uploadUrl, data.subarray(UNIT * 3), UNIT * 3, data.length);
+		expect(done.status).toBe(200);
+		expect(done.body.size).toBe(UNIT * 4);
+	});
+
 	it('answers 409 at creation for an existing name under explicit fail', async () => {
 		const r = await graph(h.em, token, '/me/drive/root:/Videos/clip-vp9-320x240-4s.webm:/createUploadSession', { method: 'POST', json: { item: { '@microsoft.graph.conflictBehavior': 'fail' } } });
 		expect(r.status).toBe(409);

@@ -39,6 +39,12 @@ export interface SupabaseApi {
 }
 
 const maxBodyBytes = 8 * 1024 * 1024;
+/**
+ * Past the limit the rest of the body is read and thrown away, so the client is listening when
+ * the 413 comes (closing a socket the client is still writing to resets it before it reads the
+ * answer). A client still sending after this much more is not waiting for one: it is cut off.
+ */
+const maxDiscardBytes = 1024 * 1024 * 1024;
 
 const corsExposed = [
 	'Content-Encoding', 'Content-Location', 'Content-Range', 'Content-Type', 'Date', 'Location',
@@ -55,14 +61,14 @@ function readBody(req: IncomingMessage): Promise<string> {
 		let size = 0;
 		req.on('data', (chunk: Buffer) => {
 			size += chunk.length;
-			if (size > maxBodyBytes) {
-				reject(Object.assign(new Error('body too large'), { tooLarge: true }));
-				req.destroy();
-				return;
-			}
-			chunks.push(chunk);
+			if (size <= maxBodyBytes) chunks.push(chunk);
+			else if (size > maxBodyBytes + maxDiscardBytes) req.destroy();
+			else chunks.length = 0;
 		});
-		req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+		req.on('end', () => {
+			if (size > maxBodyBytes) reject(Object.assign(new Error('body too large'), { tooLarge: true }));
+			else resolve(Buffer.concat(chunks).toString('utf8'));
+		});
 		req.on('error', reject);
 	});
 }
@@ -114,7 +120,7 @@ export async function startSupabaseApi(options: SupabaseApiOptions = {}): Promis
 			body = await readBody(req);
 		} catch (error) {
 			if ((error as { tooLarge?: boolean }).tooLarge) {
-				return { status: 413, headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: JSON.stringify({ message: 'Request body too large' }) };
+				return { status: 413, headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: JSON.stringify({ message: 'Request body too large: the limit is 8 MiB' }) };
 			}
 			throw error;
 		}

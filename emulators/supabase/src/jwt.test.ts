@@ -12,7 +12,7 @@ describe('HS256 JWT', () => {
 	});
 
 	it('refuses a token signed with another secret or altered', () => {
-		const token = signJwt({ role: 'service_role' }, 'a'.repeat(32));
+		const token = signJwt({ role: 'service_role', exp: 4102444800 }, 'a'.repeat(32));
 		expect(verifyJwt(token, 'b'.repeat(32))).toEqual({ ok: false, reason: 'bad-signature' });
 		const [head, , sig] = token.split('.');
 		const forged = `${head}.${Buffer.from('{"role":"postgres"}').toString('base64url')}.${sig}`;
@@ -32,6 +32,15 @@ describe('HS256 JWT', () => {
 		expect(verifyJwt(token, secret, 1029).ok).toBe(true);
 		expect(verifyJwt(token, secret, 1030)).toEqual({ ok: false, reason: 'expired' });
 		expect(verifyJwt(token, secret, 869)).toEqual({ ok: false, reason: 'not-yet-valid' });
+	});
+
+	it('requires a numeric exp, as GoTrue tokens and the API keys always carry one', () => {
+		const secret = 's'.repeat(32);
+		expect(verifyJwt(signJwt({ role: 'service_role' }, secret), secret)).toEqual({ ok: false, reason: 'missing-exp' });
+		for (const exp of ['9999999999', null, true, [9999999999], { at: 9999999999 }]) {
+			expect({ exp, result: verifyJwt(signJwt({ role: 'service_role', exp }, secret), secret) }).toEqual({ exp, result: { ok: false, reason: 'invalid-exp' } });
+		}
+		expect(verifyJwt(signJwt({ role: 'service_role', exp: 2000.5 }, secret), secret, 1000).ok).toBe(true);
 	});
 
 	it('mints the Supabase CLI demo anon key from the local secret', () => {

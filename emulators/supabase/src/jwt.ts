@@ -19,7 +19,7 @@ export function signJwt(claims: JwtClaims, secret: string): string {
 	return `${body}.${signature(body, secret)}`;
 }
 
-export type JwtFailure = 'malformed' | 'bad-signature' | 'expired' | 'not-yet-valid';
+export type JwtFailure = 'malformed' | 'bad-signature' | 'missing-exp' | 'invalid-exp' | 'expired' | 'not-yet-valid';
 
 export type JwtResult = { ok: true; claims: JwtClaims } | { ok: false; reason: JwtFailure };
 
@@ -46,7 +46,11 @@ export function verifyJwt(token: string, secret: string, nowSeconds = Math.floor
 	if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'bad-signature' };
 
 	const { exp, nbf } = claims as { exp?: unknown; nbf?: unknown };
-	if (typeof exp === 'number' && nowSeconds - skewSeconds >= exp) return { ok: false, reason: 'expired' };
+	// A token that never expires is refused: GoTrue's access tokens and the API keys all carry a
+	// numeric exp, and a text one would otherwise skip the expiry check altogether.
+	if (exp === undefined) return { ok: false, reason: 'missing-exp' };
+	if (typeof exp !== 'number' || !Number.isFinite(exp)) return { ok: false, reason: 'invalid-exp' };
+	if (nowSeconds - skewSeconds >= exp) return { ok: false, reason: 'expired' };
 	if (typeof nbf === 'number' && nowSeconds + skewSeconds < nbf) return { ok: false, reason: 'not-yet-valid' };
 	return { ok: true, claims: claims as JwtClaims };
 }

@@ -207,6 +207,13 @@ describe('sign-up, sign-in, refresh, user, sign-out', () => {
 		expect(await raw(api, '/auth/v1/user', { headers: v, token: forged })).toMatchObject({ status: 403, body: { code: 'bad_jwt' } });
 		const expired = signJwt({ sub: alice.id, role: 'authenticated', exp: 1000 }, localJwtSecret);
 		expect(await raw(api, '/auth/v1/user', { headers: v, token: expired })).toMatchObject({ status: 403, body: { code: 'bad_jwt' } });
+		const forever = signJwt({ sub: alice.id, role: 'authenticated' }, localJwtSecret);
+		expect(await raw(api, '/auth/v1/user', { headers: v, token: forever })).toMatchObject({
+			status: 403,
+			body: { code: 'bad_jwt', message: 'invalid JWT: unable to parse or verify signature, token is missing required claim: exp claim is required' }
+		});
+		const text = signJwt({ sub: alice.id, role: 'authenticated', exp: '4102444800' }, localJwtSecret);
+		expect(await raw(api, '/auth/v1/user', { headers: v, token: text })).toMatchObject({ status: 403, body: { code: 'bad_jwt' } });
 	});
 
 	it('answers CORS preflights for the app origin only', async () => {

@@ -1,4 +1,5 @@
 // PostgREST behaviour through unmodified supabase-js 2.109.0, with Postgres enforcing RLS.
+import { readFileSync } from 'node:fs';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SupabaseApi } from '../src/index.js';
@@ -298,12 +299,47 @@ describe('malformed and unsupported requests get PostgREST-shaped errors', () =>
 		['unknown table', '/rest/v1/prodcts', 404, 'PGRST205'],
 		['unrelated embed', '/rest/v1/products?select=import_jobs(*)', 400, 'PGRST200'],
 		['embed filter without embed', '/rest/v1/products?videos.name=eq.x', 400, 'PGRST108'],
-		['bad uuid', '/rest/v1/products?id=eq.abc', 400, '22P02']
+		['bad uuid', '/rest/v1/products?id=eq.abc', 400, '22P02'],
+		['malformed percent-encoding in a table name', '/rest/v1/produc%zz', 400, 'PGRST100'],
+		['cut-off UTF-8 in a table name', '/rest/v1/%E0%A4%A', 400, 'PGRST100'],
+		['malformed percent-encoding in a function name', '/rest/v1/rpc/video_status_counts%', 400, 'PGRST100']
 	])('%s', async (_name, path, status, code) => {
 		const response = await raw(api, path, { token: aliceToken });
 		expect(response.status).toBe(status);
 		expect(response.body).toMatchObject({ code });
 		expect(Object.keys(response.body as object).sort()).toEqual(['code', 'details', 'hint', 'message']);
+	});
+
+	it('accepts embeds nested three levels deep and refuses a fourth level with PGRST100', async () => {
+		const three = 'id,videos(id,product:products(id,videos(id)))';
+		const ok = await raw(api, `/rest/v1/products?select=${encodeURIComponent(three)}`, { token: aliceToken });
+		expect(ok.status).toBe(200);
+		const four = 'id,videos(id,product:products(id,videos(id,product:products(id))))';
+		const deep = await raw(api, `/rest/v1/products?select=${encodeURIComponent(four)}`, { token: aliceToken });
+		expect(deep.status).toBe(400);
+		expect(deep.body).toMatchObject({ code: 'PGRST100', hint: null });
+		expect((deep.body as { message: string }).message).toMatch(/^"failed to parse select \(/);
+		expect((deep.body as { details: string }).details).toMatch(/at most 3 levels/);
+		const rpcDeep = await raw(api, `/rest/v1/rpc/video_status_counts?select=${encodeURIComponent('a(b(c(d(e))))')}`, { token: aliceToken });
+		expect(rpcDeep).toMatchObject({ status: 400, body: { code: 'PGRST100' } });
+	});
+
+	it('answers a body over 8 MiB with 413 and a JSON error that reaches the client', async () => {
+		for (const [path, size] of [
+			['/rest/v1/products', 8 * 1024 * 1024 + 1],
+			['/rest/v1/products', 64 * 1024 * 1024],
+			['/auth/v1/signup', 9 * 1024 * 1024]
+		] as const) {
+			const response = await fetch(`${api.url}${path}`, {
+				method: 'POST',
+				headers: { apikey: api.anonKey, Authorization: `Bearer ${aliceToken}`, 'Content-Type': 'application/json' },
+				body: JSON.stringify({ title: 'x'.repeat(size) })
+			});
+			expect({ path, size, status: response.status }).toEqual({ path, size, status: 413 });
+			expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+			expect(await response.json()).toEqual({ message: 'Request body too large: the limit is 8 MiB' });
+		}
+		expect((await asAlice.from('products').select('id')).status).toBe(200);
 	});
 
 	it('refuses filterless update and delete like pg-safeupdate', async () => {
@@ -320,6 +356,24 @@ describe('malformed and unsupported requests get PostgREST-shaped errors', () =>
 		expect(schema).toMatchObject({ status: 406, error: { code: 'PGRST106' } });
 	});
 
+	it('a JWT without a numeric exp gets 401 PGRST303; the committed anon key (exp in 2032) still works', async () => {
+		const forever = signJwt({ sub: alice.id, role: 'authenticated' }, localJwtSecret);
+		const missing = await raw(api, '/rest/v1/products?select=id', { token: forever });
+		expect(missing).toMatchObject({ status: 401, body: { code: 'PGRST303', message: "The JWT has no 'exp' claim" } });
+		expect(missing.headers.get('www-authenticate')).toContain('invalid_token');
+		const text = signJwt({ sub: alice.id, role: 'authenticated', exp: '4102444800' }, localJwtSecret);
+		expect(await raw(api, '/rest/v1/products?select=id', { token: text })).toMatchObject({
+			status: 401,
+			body: { code: 'PGRST303', message: "The JWT 'exp' claim must be a number" }
+		});
+		const committed = /^PUBLIC_SUPABASE_ANON_KEY=(.+)$/m.exec(readFileSync(new URL('../../../.env.development', import.meta.url), 'utf8'))![1]!.trim();
+		expect(committed).toBe(api.anonKey);
+		// Accepted: the request runs as anon, which this schema grants nothing (Postgres' 42501).
+		const anon = await raw(api, '/rest/v1/products?select=id', { token: committed });
+		expect(anon.body).toMatchObject({ code: '42501', message: 'permission denied for table products' });
+		expect((await asAlice.from('products').select('id')).status).toBe(200);
+	});
+
 	it('an expired or tampered JWT gets 401', async () => {
 		const expired = signJwt({ sub: alice.id, role: 'authenticated', exp: Math.floor(Date.now() / 1000) - 120 }, localJwtSecret);
 		const late = await raw(api, '/rest/v1/products?select=id', { token: expired });
@@ -331,7 +385,7 @@ describe('malformed and unsupported requests get PostgREST-shaped errors', () =>
 		const tampered = `${head}.${Buffer.from(JSON.stringify({ ...claims, sub: bob.id })).toString('base64url')}.${signature}`;
 		expect(await raw(api, '/rest/v1/products?select=id', { token: tampered })).toMatchObject({ status: 401, body: { code: 'PGRST301' } });
 
-		const elevated = signJwt({ sub: alice.id, role: 'postgres' }, localJwtSecret);
+		const elevated = signJwt({ sub: alice.id, role: 'postgres', exp: Math.floor(Date.now() / 1000) + 600 }, localJwtSecret);
 		expect((await raw(api, '/rest/v1/products?select=id', { token: elevated })).status).toBe(403);
 	});
 });

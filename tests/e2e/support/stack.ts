@@ -17,7 +17,8 @@ export const ANON_KEY = /^PUBLIC_SUPABASE_ANON_KEY=(.+)$/m.exec(readFileSync('.e
 export async function emulator<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
 	const response = await fetch(`${MICROSOFT}/_emulator${path}`, {
 		method,
-		headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+		// The control API wants this on every change, bodiless ones (reset, DELETE) included.
+		headers: { 'Content-Type': 'application/json' },
 		body: body === undefined ? undefined : JSON.stringify(body)
 	});
 	if (!response.ok) throw new Error(`emulator ${method} ${path}: ${response.status} ${await response.text()}`);

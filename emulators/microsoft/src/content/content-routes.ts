@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Fault } from '../control/faults';
 import type { Emulator } from '../emulator';
-import { header, sendEmpty, sendJson, type Headers } from '../http-util';
+import { decodeComponent, header, MalformedEncodingError, sendEmpty, sendJson, type Headers } from '../http-util';
 import { faultError, GraphError, sendContentError } from '../graph/graph-errors';
 import { EXPOSED_HEADERS } from '../graph/graph-routes';
 import { itemJson } from '../graph/item-json';
@@ -27,13 +27,18 @@ export class ContentRoutes {
 	}
 
 	async handle(req: IncomingMessage, res: ServerResponse, url: URL, takeFault: (kind: 'fragment' | 'download') => Fault | undefined): Promise<void> {
-		const upload = /^\/up\/([^/]+)\/([^/]+)$/.exec(url.pathname);
-		if (upload) return this.upload(req, res, url, decodeURIComponent(upload[1]!), upload[2]!, takeFault);
-		const download = /^\/dl\/([^/]+)\/([^/]+)$/.exec(url.pathname);
-		if (download) return this.download(req, res, url, decodeURIComponent(download[1]!), decodeURIComponent(download[2]!), takeFault);
-		const thumb = /^\/thumb\/([^/]+)\/([^/]+)\/(\d+)x(\d+)(c?)\.png$/.exec(url.pathname);
-		if (thumb) return this.thumbnail(req, res, url, thumb, takeFault);
-		sendContentError(res, new GraphError(404, 'itemNotFound', 'The resource could not be found.'));
+		try {
+			const upload = /^\/up\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+			if (upload) return await this.upload(req, res, url, decodeComponent(upload[1]!), upload[2]!, takeFault);
+			const download = /^\/dl\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+			if (download) return await this.download(req, res, url, decodeComponent(download[1]!), decodeComponent(download[2]!), takeFault);
+			const thumb = /^\/thumb\/([^/]+)\/([^/]+)\/(\d+)x(\d+)(c?)\.png$/.exec(url.pathname);
+			if (thumb) return this.thumbnail(req, res, url, thumb, takeFault);
+			sendContentError(res, new GraphError(404, 'itemNotFound', 'The resource could not be found.'));
+		} catch (error) {
+			if (!(error instanceof MalformedEncodingError) || res.headersSent) throw error;
+			sendContentError(res, new GraphError(400, 'invalidRequest', `The URL path is not valid: ${error.message}`));
+		}
 	}
 
 	private async upload(req: IncomingMessage, res: ServerResponse, url: URL, driveId: string, sessionId: string, takeFault: (kind: 'fragment') => Fault | undefined): Promise<void> {
@@ -172,8 +177,8 @@ export class ContentRoutes {
 
 	private thumbnail(req: IncomingMessage, res: ServerResponse, url: URL, match: RegExpExecArray, takeFault: (kind: 'download') => Fault | undefined): void {
 		const cors = this.downloadHeaders(req);
-		const driveId = decodeURIComponent(match[1]!);
-		const itemId = decodeURIComponent(match[2]!);
+		const driveId = decodeComponent(match[1]!);
+		const itemId = decodeComponent(match[2]!);
 		const spec = `${match[3]}x${match[4]}${match[5]}`;
 		const drive = this.em.driveById(driveId);
 		const version = url.searchParams.get('v');

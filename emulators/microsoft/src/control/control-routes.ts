@@ -1,9 +1,13 @@
 /**
  * The test control API under /_emulator (loopback only, JSON). Documented in emulators/README.md.
+ * Loopback is not enough on its own: any web page the developer opens can make the browser send
+ * requests to localhost. So a request that names another Origin is refused, and every request
+ * that changes state must say Content-Type: application/json, which a page can only send to
+ * another origin after a CORS preflight that this API never grants.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CLIENT_ID, DEFAULT_LIFETIMES, type Emulator, type TokenLifetimes } from '../emulator';
-import { readSmallBody, sendJson } from '../http-util';
+import { BodyTooLargeError, decodeComponent, header, MalformedEncodingError, readSmallBody, sendJson } from '../http-util';
 import { isEmail } from '../identity/accounts';
 import { invalidNameReason, mimeTypeFor } from '../storage/names';
 import type { DriveStore, ItemRecord } from '../storage/drive-store';
@@ -32,6 +36,11 @@ export class ControlRoutes {
 	constructor(private readonly em: Emulator) {}
 
 	async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+		const refusal = this.refusal(req);
+		if (refusal) {
+			sendJson(res, refusal.status, { error: refusal.message }, { 'Cache-Control': 'no-store' });
+			return;
+		}
 		try {
 			const result = await this.route(req, url);
 			sendJson(res, result === undefined ? 204 : 200, result ?? {}, { 'Cache-Control': 'no-store' });
@@ -39,8 +48,37 @@ export class ControlRoutes {
 			if (error instanceof ControlError) sendJson(res, error.status, { error: error.message });
 			else if (error instanceof FaultValidationError) sendJson(res, 400, { error: error.message });
 			else if (error instanceof SyntaxError) sendJson(res, 400, { error: 'The body is not valid JSON.' });
+			else if (error instanceof BodyTooLargeError) sendJson(res, 413, { error: `The body is larger than ${error.limit} bytes.` });
+			else if (error instanceof MalformedEncodingError) sendJson(res, 400, { error: `The URL path is not valid: ${error.message}` });
 			else throw error;
 		}
+	}
+
+	/** Origins that may call the control API: the app's, and this emulator's own on any loopback name. */
+	private allowedOrigins(): Set<string> {
+		const port = new URL(this.em.url).port;
+		return new Set([...this.em.appOrigins, new URL(this.em.url).origin, ...['localhost', '127.0.0.1', '[::1]'].map((host) => `http://${host}:${port}`)]);
+	}
+
+	private refusal(req: IncomingMessage): { status: number; message: string } | undefined {
+		// Scripts (Node's fetch, curl) send no Origin; browsers always do on cross-origin requests.
+		const origin = header(req, 'origin');
+		if (origin !== undefined && !this.allowedOrigins().has(origin)) {
+			return {
+				status: 403,
+				message: `The control API does not answer requests from origin ${origin}; only ${[...this.allowedOrigins()].join(', ')} or scripts that send no Origin may call it.`
+			};
+		}
+		const method = req.method ?? 'GET';
+		if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return undefined;
+		const type = (header(req, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+		if (type !== 'application/json') {
+			return {
+				status: 415,
+				message: `${method} requests to the control API need Content-Type: application/json, even without a body (got ${type ? `"${type}"` : 'none'}).`
+			};
+		}
+		return undefined;
 	}
 
 	private async body(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -60,7 +98,7 @@ export class ControlRoutes {
 
 	private async route(req: IncomingMessage, url: URL): Promise<unknown> {
 		const method = req.method ?? 'GET';
-		const parts = url.pathname.split('/').filter(Boolean).slice(1).map(decodeURIComponent);
+		const parts = url.pathname.split('/').filter(Boolean).slice(1).map(decodeComponent);
 		const [first, second, third] = parts;
 		const is = (m: string, length: number) => method === m && parts.length === length;
 

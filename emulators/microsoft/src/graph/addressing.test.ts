@@ -22,9 +22,9 @@ describe('parseGraphPath', () => {
 	});
 
 	it('reads function calls', () => {
-		expect(parseGraphPath("/me/drive/root/search(q='it''s%20here')")).toMatchObject({ action: ['search'], call: { name: 'search', args: { q: "it's here" } } });
-		expect(parseGraphPath("/me/drive/root/delta(token='abc')")).toMatchObject({ action: ['delta'], call: { args: { token: 'abc' } } });
-		expect(parseGraphPath('/me/drive/root/delta()')).toMatchObject({ action: ['delta'], call: { args: {} } });
+		expect(parseGraphPath("/me/drive/root/search(q='it''s%20here')")).toMatchObject({ action: ['search'], call: { name: 'search', args: new Map([['q', "it's here"]]) } });
+		expect(parseGraphPath("/me/drive/root/delta(token='abc')")).toMatchObject({ action: ['delta'], call: { args: new Map([['token', 'abc']]) } });
+		expect(parseGraphPath('/me/drive/root/delta()')).toMatchObject({ action: ['delta'], call: { args: new Map() } });
 		expect(parseGraphPath("/me/drive/search(q='x')")).toMatchObject({ kind: 'drive', action: ['search'] });
 	});
 

@@ -8,7 +8,8 @@ export type DriveSelector = { me: true } | { id: string };
 
 export interface FunctionCall {
 	name: string;
-	args: Record<string, string>;
+	/** Argument names come from the URL, hence a Map rather than an object. */
+	args: Map<string, string>;
 }
 
 export type GraphTarget =
@@ -16,27 +17,30 @@ export type GraphTarget =
 	| { kind: 'drive'; drive: DriveSelector; action: string[]; call?: FunctionCall }
 	| { kind: 'item'; drive: DriveSelector; base: { root: true } | { id: string }; path: string[] | null; action: string[]; call?: FunctionCall };
 
+import { decodeComponent, MalformedEncodingError } from '../http-util';
+
 export class AddressError extends Error {}
 
 function decode(segment: string): string {
 	try {
-		return decodeURIComponent(segment);
-	} catch {
-		throw new AddressError(`The path segment '${segment}' is not valid percent-encoding.`);
+		return decodeComponent(segment);
+	} catch (error) {
+		if (error instanceof MalformedEncodingError) throw new AddressError(`The path segment '${segment}' is not valid percent-encoding.`);
+		throw error;
 	}
 }
 
-/** `search(q='a ''b''')` -> { name: 'search', args: { q: "a 'b'" } }. */
+/** `search(q='a ''b''')` -> { name: 'search', args: Map { q => "a 'b'" } }. */
 export function parseFunctionCall(segment: string): FunctionCall | undefined {
 	const match = /^([A-Za-z.]+)\((.*)\)$/s.exec(segment);
 	if (!match) return undefined;
-	const args: Record<string, string> = {};
+	const args = new Map<string, string>();
 	const argText = match[2]!.trim();
 	if (argText) {
 		const pattern = /\s*(\w+)\s*=\s*'((?:[^']|'')*)'\s*(,|$)/gy;
 		let consumed = 0;
 		for (let m = pattern.exec(argText); m; m = pattern.exec(argText)) {
-			args[m[1]!] = m[2]!.replace(/''/g, "'");
+			args.set(m[1]!, m[2]!.replace(/''/g, "'"));
 			consumed = pattern.lastIndex;
 			if (consumed >= argText.length) break;
 		}

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Fault } from '../control/faults';
 import type { Emulator } from '../emulator';
-import { BodyTooLargeError, header, readSmallBody, redirect, sendEmpty, sendJson, type Headers } from '../http-util';
+import { BodyTooLargeError, decodeComponent, header, MalformedEncodingError, readSmallBody, redirect, sendEmpty, sendJson, type Headers } from '../http-util';
 import type { Account } from '../identity/accounts';
 import type { TokenService } from '../identity/tokens';
 import type { ConflictBehavior, DriveStore, ItemRecord } from '../storage/drive-store';
@@ -158,7 +158,7 @@ export class GraphRoutes {
 				return;
 			}
 			if (target.action[0] === 'search' && target.action.length === 1 && method === 'GET') {
-				this.search(ctx, drive, drive.get(drive.rootId)!, target.call?.args.q, headers);
+				this.search(ctx, drive, drive.get(drive.rootId)!, target.call?.args.get('q'), headers);
 				return;
 			}
 			throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${target.action[0] ?? ''}'.`);
@@ -204,12 +204,12 @@ export class GraphRoutes {
 		if (sub === 'delta' && action.length === 1) {
 			if (method !== 'GET') throw methodNotAllowed();
 			if (!item) throw notFound('Item not found');
-			return this.delta(ctx, drive, item, target.call?.args.token, headers);
+			return this.delta(ctx, drive, item, target.call?.args.get('token'), headers);
 		}
 		if (sub === 'search' && action.length === 1) {
 			if (method !== 'GET') throw methodNotAllowed();
 			if (!item) throw notFound('Item not found');
-			return this.search(ctx, drive, item, target.call?.args.q, headers);
+			return this.search(ctx, drive, item, target.call?.args.get('q'), headers);
 		}
 		throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${sub}'.`);
 	}
@@ -233,7 +233,7 @@ export class GraphRoutes {
 		if (!select) return { '@odata.context': `${this.em.url}/v1.0/$metadata#users/$entity`, ...user };
 		const fields = select.split(',').map((s) => s.trim());
 		const picked: Record<string, unknown> = { '@odata.context': `${this.em.url}/v1.0/$metadata#users(${fields.join(',')})/$entity` };
-		for (const f of fields) if (f in user) picked[f] = user[f];
+		for (const f of fields) if (Object.hasOwn(user, f)) picked[f] = user[f];
 		return picked;
 	}
 
@@ -329,7 +329,7 @@ export class GraphRoutes {
 			let target: ItemRecord | undefined;
 			if (typeof ref.id === 'string') target = drive.get(ref.id);
 			else if (typeof ref.path === 'string') {
-				const path = ref.path.replace(/^\/drives?\/[^/]*\/?root:?|^\/drive\/root:?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+				const path = ref.path.replace(/^\/drives?\/[^/]*\/?root:?|^\/drive\/root:?/, '').split('/').filter(Boolean).map((segment) => decodePart(segment, 'parentReference.path'));
 				target = drive.resolve(drive.rootId, path);
 			} else throw invalidRequest("parentReference needs an 'id' or a 'path'.");
 			if (!target) throw notFound('The target folder could not be found.');
@@ -464,7 +464,7 @@ export class GraphRoutes {
 		const source = body['@microsoft.graph.sourceUrl'];
 		if (typeof source !== 'string') throw invalidRequest("Send '@microsoft.graph.sourceUrl' to commit an upload session.");
 		const match = /\/up\/([^/]+)\/([^/?]+)\?tempauth=([^&]+)/.exec(source);
-		if (!match || !source.startsWith(this.em.contentUrl) || decodeURIComponent(match[1]!) !== drive.id) throw invalidRequest('The sourceUrl is not an upload session of this drive.');
+		if (!match || !source.startsWith(this.em.contentUrl) || decodePart(match[1]!, '@microsoft.graph.sourceUrl') !== drive.id) throw invalidRequest('The sourceUrl is not an upload session of this drive.');
 		const session = liveSession(this.em, drive, match[2]!);
 		if (session.secret !== match[3]) throw invalidRequest('The sourceUrl is not an upload session of this drive.');
 		const name = typeof body.name === 'string' ? body.name : (leaf ?? item?.name);
@@ -569,6 +569,16 @@ interface DeltaToken {
 	s: number;
 	u?: number;
 	c?: [number, string];
+}
+
+/** A percent-encoded part of a request body, decoded; malformed encoding is the client's 400. */
+function decodePart(text: string, property: string): string {
+	try {
+		return decodeComponent(text);
+	} catch (error) {
+		if (error instanceof MalformedEncodingError) throw invalidRequest(`The property '${property}' is not valid: ${error.message}`);
+		throw error;
+	}
 }
 
 function methodNotAllowed(): GraphError {

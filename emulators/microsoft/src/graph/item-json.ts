@@ -3,6 +3,7 @@ import { downloadUrl, thumbnailUrl } from '../content/content-urls';
 import { fitLongestEdge } from '../content/thumbnail-png';
 import type { Emulator } from '../emulator';
 import type { DriveStore, ItemRecord } from '../storage/drive-store';
+import { ownEntry } from '../own-entry';
 import { invalidRequest } from './graph-errors';
 
 export interface ItemView {
@@ -46,9 +47,11 @@ export function thumbnail(em: Emulator, drive: DriveStore, item: ItemRecord, nam
 	let height: number;
 	let crop = false;
 	const custom = /^c(\d{1,4})x(\d{1,4})(_crop)?$/.exec(name);
-	if (STANDARD_SIZES[name]) ({ width, height } = fitLongestEdge(sourceWidth, sourceHeight, STANDARD_SIZES[name]!));
-	else if (SQUARE_SIZES[name]) {
-		width = height = SQUARE_SIZES[name]!;
+	const standard = ownEntry(STANDARD_SIZES, name);
+	const square = ownEntry(SQUARE_SIZES, name);
+	if (standard) ({ width, height } = fitLongestEdge(sourceWidth, sourceHeight, standard));
+	else if (square) {
+		width = height = square;
 		crop = true;
 	} else if (custom) {
 		const boxW = Math.min(1600, Number(custom[1]));
@@ -111,7 +114,7 @@ export function itemJson(em: Emulator, drive: DriveStore, item: ItemRecord, view
 	if (view.expandChildren && item.isFolder) json.children = drive.children(item.id).slice(0, 200).map((child) => itemJson(em, drive, child, { select: view.select }));
 	if (view.select && view.select.size > 0) {
 		const picked: Record<string, unknown> = { id: json.id };
-		for (const key of view.select) if (key in json) picked[key] = json[key];
+		for (const key of view.select) if (Object.hasOwn(json, key)) picked[key] = json[key];
 		if (view.expandThumbnails) picked.thumbnails = json.thumbnails;
 		if (view.expandChildren && json.children) picked.children = json.children;
 		return picked;

@@ -284,6 +284,9 @@ export async function putFragment(em: Emulator, drive: DriveStore, session: Uplo
 			error: invalidRequest(`Fragments other than the last must be a multiple of 320 KiB (${FRAGMENT_UNIT} bytes); this one has ${length} bytes.`)
 		};
 	}
+	// Without a declared fileSize nothing was checked at creation; checking only at commit would
+	// let a client fill the disk with a part file far larger than the drive's free space.
+	if (last + 1 - replacedBytes(drive, session) > drive.remaining()) return { kind: 'failed', error: quotaExceeded() };
 	if (fault?.status !== undefined && fault.acceptPrefixBytes === undefined && fault.dropAfterBytes === undefined) {
 		return { kind: 'failed', error: faultStatusError(fault) };
 	}
@@ -321,6 +324,14 @@ export async function putFragment(em: Emulator, drive: DriveStore, session: Uplo
 		return { kind: 'accepted', body: sessionStatus(em, session) };
 	}
 	return finishSession(em, drive, session, 'Another file exists with the same name as the uploaded session. You can redirect the upload session to use a new filename by calling PUT with the new metadata and @microsoft.graph.sourceUrl attribute.');
+}
+
+/** Bytes the session's commit will free: those of the file it replaces, if any. */
+function replacedBytes(drive: DriveStore, session: UploadSessionRecord): number {
+	if (session.target.replaceItemId) return drive.get(session.target.replaceItemId)?.size ?? 0;
+	if (session.conflictBehavior !== 'replace') return 0;
+	const existing = drive.findChild(session.target.parentId, session.target.name);
+	return existing && !existing.isFolder ? existing.size : 0;
 }
 
 function faultStatusError(fault: Fault): GraphError {

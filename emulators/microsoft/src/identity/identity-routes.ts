@@ -7,7 +7,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Fault } from '../control/faults';
 import { CLIENT_ID, APP_NAME, type Emulator } from '../emulator';
-import { BodyTooLargeError, encodeParams, header, parseCookies, readSmallBody, redirect, sendEmpty, sendHtml, sendJson, type Headers } from '../http-util';
+import { BodyTooLargeError, decodeComponent, encodeParams, header, MalformedEncodingError, readCookie, readSmallBody, redirect, sendEmpty, sendHtml, sendJson, type Headers } from '../http-util';
+import { ownEntry } from '../own-entry';
 import type { Account } from './accounts';
 import { consentPage, formPostPage, messagePage, pickAccountPage, signInPage } from './pages';
 import { hasScope, isOidcScope, normalizeScope, resourceScopes, splitScopes, unknownScope } from './scopes';
@@ -90,13 +91,34 @@ export class IdentityRoutes {
 	async handle(req: IncomingMessage, res: ServerResponse, url: URL, fault: () => Fault | undefined): Promise<boolean> {
 		const match = /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|discovery\/v2\.0\/keys|oauth2\/v2\.0\/(authorize|token|logout))$/.exec(url.pathname);
 		if (!match) return false;
-		const tenant = decodeURIComponent(match[1]!);
 		const endpoint = match[3] ?? match[2]!;
-		if (endpoint.startsWith('v2.0/.well-known')) this.discovery(req, res, tenant);
-		else if (endpoint.startsWith('discovery/')) this.jwks(req, res);
-		else if (endpoint === 'authorize') await this.authorize(req, res, url, tenant);
-		else if (endpoint === 'token') await this.token(req, res, url, fault);
-		else await this.logout(req, res, url);
+		const page = endpoint === 'authorize' || endpoint === 'logout';
+		let tenant: string;
+		try {
+			tenant = decodeComponent(match[1]!);
+		} catch (error) {
+			if (!(error instanceof MalformedEncodingError)) throw error;
+			const invalid = new AadError('invalid_request', 900023, `Specified tenant identifier '${match[1]}' is neither a valid DNS name, nor a valid external domain.`);
+			// Each endpoint answers in the shape it uses for other bad requests: a page or JSON.
+			if (page) sendHtml(res, 400, messagePage('Sign-in error', `AADSTS${invalid.code}: ${invalid.description}`));
+			else this.sendTokenError(req, res, url, invalid);
+			return true;
+		}
+		try {
+			if (endpoint.startsWith('v2.0/.well-known')) this.discovery(req, res, tenant);
+			else if (endpoint.startsWith('discovery/')) this.jwks(req, res);
+			else if (endpoint === 'authorize') await this.authorize(req, res, url, tenant);
+			else if (endpoint === 'token') await this.token(req, res, url, fault);
+			else await this.logout(req, res, url);
+		} catch (error) {
+			if (!page || res.headersSent) throw error;
+			// Only the pages read the session cookie, whose value the client may have mangled.
+			if (error instanceof MalformedEncodingError) {
+				sendHtml(res, 400, messagePage('Sign-in error', `AADSTS90100: The sign-in session cookie is not valid: ${error.message} Clear this site's cookies and try again.`));
+			} else if (error instanceof BodyTooLargeError) {
+				sendHtml(res, 400, messagePage('Sign-in error', 'AADSTS90015: The request is too large.'));
+			} else throw error;
+		}
 		return true;
 	}
 
@@ -415,12 +437,12 @@ export class IdentityRoutes {
 	}
 
 	private hasConsent(account: Account, request: AuthorizeRequest): boolean {
-		const granted = new Set(account.consents[request.clientId] ?? []);
+		const granted = new Set(ownEntry(account.consents, request.clientId) ?? []);
 		return resourceScopes(request.scopes).every((scope) => granted.has(normalizeScope(scope)));
 	}
 
 	private recordConsent(account: Account, request: AuthorizeRequest): void {
-		const granted = new Set(account.consents[request.clientId] ?? []);
+		const granted = new Set(ownEntry(account.consents, request.clientId) ?? []);
 		for (const scope of resourceScopes(request.scopes)) granted.add(normalizeScope(scope));
 		account.consents[request.clientId] = [...granted];
 		this.em.persistAccounts();
@@ -429,7 +451,7 @@ export class IdentityRoutes {
 	// ---- browser session ----
 
 	private sessionId(req: IncomingMessage): string | undefined {
-		const id = parseCookies(req)[this.cookieName];
+		const id = readCookie(req, this.cookieName);
 		return id && this.sessions.has(id) ? id : undefined;
 	}
 
@@ -709,7 +731,7 @@ export class IdentityRoutes {
 		const requested = splitScopes(form.get('scope') ?? undefined);
 		const unknown = unknownScope(requested);
 		if (unknown) throw new AadError('invalid_scope', 70011, `The provided value for the input parameter 'scope' isn't valid. The scope '${unknown}' doesn't exist.`);
-		const consented = new Set([...payload.scp.map(normalizeScope), ...(account.consents[payload.cid] ?? [])]);
+		const consented = new Set([...payload.scp.map(normalizeScope), ...(ownEntry(account.consents, payload.cid) ?? [])]);
 		const missing = resourceScopes(requested).find((s) => !consented.has(normalizeScope(s)));
 		if (missing) {
 			throw new AadError('invalid_grant', 65001, `The user or administrator has not consented to use the application with ID '${payload.cid}' for the scope '${missing}'.`, 400, 'consent_required');

@@ -55,6 +55,7 @@ export interface UploadSessionRecord {
 	awaitingCommit?: boolean;
 }
 
+/** drive.json as stored on disk. */
 interface DriveFile {
 	id: string;
 	ownerId: string;
@@ -68,15 +69,32 @@ interface DriveFile {
 	sessions: Record<string, UploadSessionRecord>;
 }
 
+type DriveMeta = Omit<DriveFile, 'items' | 'sessions'>;
+
 export class DriveStore {
+	// Ids arrive from URLs. Maps, not plain objects, so that "__proto__" or "constructor" is an
+	// unknown id like any other instead of Object.prototype and its methods.
+	private readonly items: Map<string, ItemRecord>;
+	private readonly uploads: Map<string, UploadSessionRecord>;
+
 	private constructor(
 		readonly dir: string,
-		private data: DriveFile
-	) {}
+		private data: DriveMeta,
+		items: Record<string, ItemRecord>,
+		sessions: Record<string, UploadSessionRecord>
+	) {
+		this.items = new Map(Object.entries(items));
+		this.uploads = new Map(Object.entries(sessions));
+	}
+
+	private static from(dir: string, file: DriveFile): DriveStore {
+		const { items, sessions, ...meta } = file;
+		return new DriveStore(dir, meta, items, sessions);
+	}
 
 	static open(dir: string): DriveStore | undefined {
 		const data = readJsonFile<DriveFile>(join(dir, 'drive.json'));
-		return data ? new DriveStore(dir, data) : undefined;
+		return data ? DriveStore.from(dir, data) : undefined;
 	}
 
 	static create(dir: string, init: { id: string; ownerId: string; ownerName: string; quotaTotal: number; now: string }): DriveStore {
@@ -110,7 +128,7 @@ export class DriveStore {
 			},
 			sessions: {}
 		};
-		const store = new DriveStore(dir, data);
+		const store = DriveStore.from(dir, data);
 		store.persist();
 		return store;
 	}
@@ -142,12 +160,13 @@ export class DriveStore {
 	}
 
 	persist(): void {
-		writeJsonFile(join(this.dir, 'drive.json'), this.data);
+		const file: DriveFile = { ...this.data, items: Object.fromEntries(this.items), sessions: Object.fromEntries(this.uploads) };
+		writeJsonFile(join(this.dir, 'drive.json'), file);
 	}
 
 	used(): number {
 		let used = 0;
-		for (const item of Object.values(this.data.items)) if (!item.deleted && !item.isFolder) used += item.size;
+		for (const item of this.items.values()) if (!item.deleted && !item.isFolder) used += item.size;
 		return used;
 	}
 
@@ -157,21 +176,21 @@ export class DriveStore {
 
 	/** A live (not deleted) item. */
 	get(id: string): ItemRecord | undefined {
-		const item = this.data.items[id];
+		const item = this.items.get(id);
 		return item && !item.deleted ? item : undefined;
 	}
 
 	/** Any item, tombstones included. */
 	getAny(id: string): ItemRecord | undefined {
-		return this.data.items[id];
+		return this.items.get(id);
 	}
 
 	allItems(): ItemRecord[] {
-		return Object.values(this.data.items);
+		return [...this.items.values()];
 	}
 
 	children(parentId: string): ItemRecord[] {
-		return Object.values(this.data.items).filter((item) => item.parentId === parentId && !item.deleted);
+		return [...this.items.values()].filter((item) => item.parentId === parentId && !item.deleted);
 	}
 
 	/** Names are matched case-insensitively, as on OneDrive. */
@@ -272,7 +291,7 @@ export class DriveStore {
 			cTagVersion: 1,
 			seq: ++this.data.seq
 		};
-		this.data.items[id] = item;
+		this.items.set(id, item);
 		return item;
 	}
 
@@ -369,20 +388,20 @@ export class DriveStore {
 	// ---- upload sessions ----
 
 	session(id: string): UploadSessionRecord | undefined {
-		return this.data.sessions[id];
+		return this.uploads.get(id);
 	}
 
 	sessions(): UploadSessionRecord[] {
-		return Object.values(this.data.sessions);
+		return [...this.uploads.values()];
 	}
 
 	addSession(session: UploadSessionRecord): void {
-		this.data.sessions[session.id] = session;
+		this.uploads.set(session.id, session);
 		this.persist();
 	}
 
 	removeSession(id: string, keepPart = false): void {
-		delete this.data.sessions[id];
+		this.uploads.delete(id);
 		if (!keepPart) rmSync(this.partPath(id), { force: true });
 		this.persist();
 	}

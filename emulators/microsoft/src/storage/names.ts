@@ -1,4 +1,6 @@
 /** OneDrive's rules for item names (Windows rules plus the extra ones rclone documents). */
+import { ownEntry } from '../own-entry';
+
 const INVALID_CHARACTERS = /["*:<>?/\\|]/;
 const hasControlCharacter = (name: string) => [...name].some((c) => c.charCodeAt(0) < 0x20);
 const RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9]|\.lock|desktop\.ini)$/i;
@@ -32,7 +34,7 @@ const MIME_TYPES: Record<string, string> = {
 /** The server decides the MIME type from the name, whatever the client sent. */
 export function mimeTypeFor(name: string): string {
 	const extension = name.includes('.') ? name.slice(name.lastIndexOf('.') + 1).toLowerCase() : '';
-	return MIME_TYPES[extension] ?? 'application/octet-stream';
+	return ownEntry(MIME_TYPES, extension) ?? 'application/octet-stream';
 }
 
 /** "clip.mp4" -> "clip 1.mp4", "Folder" -> "Folder 1": the number goes before the extension. */

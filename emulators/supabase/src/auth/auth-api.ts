@@ -344,8 +344,15 @@ export class AuthApi {
 		if (!token) throw new AuthError(401, 'no_authorization', 'This endpoint requires a valid Bearer token');
 		const result = verifyJwt(token, this.options.jwtSecret);
 		if (!result.ok) {
-			const detail =
-				result.reason === 'expired' ? 'token has invalid claims: token is expired' : result.reason === 'malformed' ? 'token is malformed' : 'signature is invalid';
+			const details: Record<typeof result.reason, string> = {
+				expired: 'token has invalid claims: token is expired',
+				'not-yet-valid': 'token has invalid claims: token is not valid yet',
+				'missing-exp': 'token is missing required claim: exp claim is required',
+				'invalid-exp': 'token is malformed: could not JSON decode claim: exp is not a number',
+				malformed: 'token is malformed',
+				'bad-signature': 'signature is invalid'
+			};
+			const detail = details[result.reason];
 			throw new AuthError(403, 'bad_jwt', `invalid JWT: unable to parse or verify signature, ${detail}`);
 		}
 		const sub = result.claims.sub;

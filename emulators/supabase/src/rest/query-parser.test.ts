@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RestError } from './errors.js';
-import { parseQuery, parseSelect, splitTopLevel } from './query-parser.js';
+import { maxEmbedDepth, parseQuery, parseSelect, splitTopLevel } from './query-parser.js';
 
 /** The query string as supabase-js sends it (URLSearchParams encoding). */
 const parse = (query: string) => parseQuery(new URLSearchParams(query));
@@ -46,6 +46,15 @@ describe('select', () => {
 			},
 			{ type: 'embed', name: 'videos', alias: undefined, hint: undefined, inner: false, select: [{ type: 'count' }] }
 		]);
+	});
+
+	it(`nests embeds at most ${maxEmbedDepth} levels deep, counting rel(count) as a level`, () => {
+		const nest = (levels: number, leaf = 'id') => Array.from({ length: levels }).reduce<string>((inner) => `id,a(${inner})`, leaf);
+		expect(() => parseSelect(nest(maxEmbedDepth))).not.toThrow();
+		const deep = parseError(`select=${nest(maxEmbedDepth + 1)}`);
+		expect(deep.status).toBe(400);
+		expect(deep.body).toMatchObject({ code: 'PGRST100', message: '"failed to parse select (a(id))"' });
+		expect(parseError(`select=${nest(maxEmbedDepth, 'id,b(count)')}`).body.details).toMatch(/at most 3 levels/);
 	});
 
 	it('takes a foreign key name as a hint', () => {

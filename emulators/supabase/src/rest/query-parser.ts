@@ -110,7 +110,18 @@ const castTypes = new Set([
 	'json', 'jsonb'
 ]);
 
-export function parseSelect(text: string, nested = false): SelectItem[] {
+/**
+ * How deep embeds may nest. PostgREST itself sets no limit and relies on statement_timeout; but
+ * every level multiplies the rows built (products → videos → products → videos repeats each
+ * video for every sibling), and on PGlite a statement cannot be cancelled while it runs, so one
+ * runaway request holds every other one. Three levels is more than any relationship chain in
+ * this schema (products ↔ videos) needs; deeper only walks back and forth over the same rows.
+ */
+export const maxEmbedDepth = 3;
+
+/** `depth` is how many embeds enclose this select list (0 for the request's own). */
+export function parseSelect(text: string, depth = 0): SelectItem[] {
+	const nested = depth > 0;
 	if (text.trim() === '') return [{ type: 'star' }];
 	return splitTopLevel(text).map((raw) => {
 		const item = raw.trim();
@@ -123,6 +134,9 @@ export function parseSelect(text: string, nested = false): SelectItem[] {
 		}
 		const embed = /^(?:([^:()!]+):)?([^:()!]+)((?:![^!()]+)*)\((.*)\)$/s.exec(item);
 		if (embed) {
+			if (depth >= maxEmbedDepth) {
+				throw unsupported('select', item, `embeds may nest at most ${maxEmbedDepth} levels deep in this local API; split the request`);
+			}
 			const [, alias, name, hintText, inner] = embed as unknown as [string, string | undefined, string, string, string];
 			let join: 'inner' | 'left' = 'left';
 			let hint: string | undefined;
@@ -137,7 +151,7 @@ export function parseSelect(text: string, nested = false): SelectItem[] {
 				alias: alias === undefined ? undefined : parseIdentifier(alias, 'select', item),
 				hint,
 				inner: join === 'inner',
-				select: parseSelect(inner, true)
+				select: parseSelect(inner, depth + 1)
 			};
 		}
 		if (item.includes('->')) throw unsupported('select', item, 'JSON paths (->, ->>) are not supported');

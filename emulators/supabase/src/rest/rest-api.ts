@@ -41,6 +41,8 @@ const objectMediaType = 'application/vnd.pgrst.object+json';
 
 export class RestApi {
 	#cache: SchemaCache | undefined;
+	/** statement_timeout per API role, from ALTER ROLE … SET (Supabase: anon 3s, authenticated 8s). */
+	#roleTimeouts = new Map<string, string>();
 
 	constructor(
 		private readonly db: SqlDatabase,
@@ -49,7 +51,12 @@ export class RestApi {
 
 	/** Re-reads the catalog (PostgREST's schema cache reload). */
 	async reloadSchema(): Promise<void> {
-		this.#cache = await this.db.transaction((tx) => loadSchemaCache(tx, 'public'), { readOnly: true });
+		const { cache, timeouts } = await this.db.transaction(
+			async (tx) => ({ cache: await loadSchemaCache(tx, 'public'), timeouts: await loadRoleTimeouts(tx) }),
+			{ readOnly: true }
+		);
+		this.#cache = cache;
+		this.#roleTimeouts = timeouts;
 	}
 
 	async handle(request: ApiRequest): Promise<ApiResponse> {
@@ -81,6 +88,8 @@ export class RestApi {
 		if (!result.ok) {
 			if (result.reason === 'expired') throw jwtError('PGRST303', 'JWT expired');
 			if (result.reason === 'not-yet-valid') throw jwtError('PGRST303', 'JWT not yet valid');
+			if (result.reason === 'missing-exp') throw jwtError('PGRST303', "The JWT has no 'exp' claim");
+			if (result.reason === 'invalid-exp') throw jwtError('PGRST303', "The JWT 'exp' claim must be a number");
 			if (result.reason === 'malformed') throw jwtError('PGRST301', 'Expected 3 parts in JWT; got a malformed token');
 			throw jwtError('PGRST301', 'JWT cryptographic operation failed');
 		}
@@ -100,7 +109,7 @@ export class RestApi {
 	}
 
 	async #route(request: ApiRequest, identity: Identity): Promise<ApiResponse> {
-		const segments = request.path.split('/').filter(Boolean).map(decodeURIComponent);
+		const segments = request.path.split('/').filter(Boolean).map((segment) => decodeSegment(segment, request.path));
 		if (segments.length === 2 && segments[0] === 'rpc') return this.#rpc(request, identity, segments[1]!);
 		if (segments.length !== 1) {
 			throw new RestError(404, 'PGRST125', `Invalid path specified in request URL`, null, null);
@@ -165,22 +174,28 @@ export class RestApi {
 		return prefs;
 	}
 
-	/** One request = one transaction, running as the JWT's role with its claims. */
+	/**
+	 * One request = one transaction, running as the JWT's role with its claims. SET ROLE does not
+	 * bring the role's own settings with it (those apply at login), so, like PostgREST, the role's
+	 * statement_timeout is set here too; without it one slow request could hold the database.
+	 */
 	async #run(
 		identity: Identity,
 		request: ApiRequest,
 		readOnly: boolean,
 		work: (tx: SqlSession) => Promise<StatementResult>
 	): Promise<StatementResult> {
+		const timeout = this.#roleTimeouts.get(identity.role);
 		return this.db.transaction(
 			async (tx) => {
 				await tx.query(
 					`select set_config('search_path', 'public, extensions', true),
+					        ${timeout === undefined ? '' : `set_config('statement_timeout', $5, true),`}
 					        set_config('role', $1, true),
 					        set_config('request.jwt.claims', $2, true),
 					        set_config('request.method', $3, true),
 					        set_config('request.path', $4, true)`,
-					[identity.role, JSON.stringify(identity.claims), request.method, request.path]
+					[identity.role, JSON.stringify(identity.claims), request.method, request.path, ...(timeout === undefined ? [] : [timeout])]
 				);
 				return work(tx);
 			},
@@ -381,6 +396,34 @@ export class RestApi {
 		if (fn.returnColumns && fn.returnsSet) return this.#readResponse(request, query, result, single, prefs);
 		if (fn.returnColumns) return this.#body(request, 200, {}, result.first ?? 'null', true);
 		return this.#body(request, 200, {}, result.body ?? 'null', false);
+	}
+}
+
+/**
+ * The statement_timeout set for each API role with ALTER ROLE … SET, as PostgREST reads role
+ * settings with its schema cache; a setting for this database wins over one for all databases.
+ */
+async function loadRoleTimeouts(tx: SqlSession): Promise<Map<string, string>> {
+	const rows = await tx.query<{ role: string; value: string }>(
+		`select r.rolname::text as role, substr(setting, length('statement_timeout=') + 1) as value
+		   from pg_db_role_setting s
+		   join pg_roles r on r.oid = s.setrole
+		   cross join lateral unnest(s.setconfig) as setting
+		  where s.setdatabase in (0, (select oid from pg_database where datname = current_database()))
+		    and setting like 'statement_timeout=%'
+		    and r.rolname = any($1)
+		  order by s.setdatabase`,
+		[[...apiRoles]]
+	);
+	return new Map(rows.map((row) => [row.role, row.value]));
+}
+
+/** A path segment, percent-decoded; malformed encoding ("%zz", cut-off UTF-8) is the client's 400, not a 500. */
+function decodeSegment(segment: string, path: string): string {
+	try {
+		return decodeURIComponent(segment);
+	} catch {
+		throw unsupported('path', path, `"${segment}" is not valid percent-encoding`);
 	}
 }
 
