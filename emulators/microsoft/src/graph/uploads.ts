@@ -90,15 +90,26 @@ export async function commitContent(
 	return { status: created ? 201 : 200, item };
 }
 
-/** Streams a request body to `path` from `position`, hashing what it keeps. */
-async function receive(
+/**
+ * Streams a request body to `path` from `position`, hashing what it keeps. A part file that is
+ * gone (the session was deleted while this PUT was on its way) keeps nothing: the caller then
+ * finds the session missing and answers 404, as OneDrive does, instead of failing with a 500.
+ */
+export async function receive(
 	req: IncomingMessage,
 	path: string,
 	position: number,
 	hash: QuickXorHash,
 	limits: { keep: number; dropAfter?: number }
 ): Promise<{ kept: number; consumed: number; aborted: boolean }> {
-	const file = await open(path, 'r+');
+	let file;
+	try {
+		file = await open(path, 'r+');
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+		req.resume();
+		return { kept: 0, consumed: 0, aborted: true };
+	}
 	let kept = 0;
 	let consumed = 0;
 	let aborted = false;
