@@ -35,6 +35,26 @@ export function childrenUrl(base: string, target: UploadTarget, select: string):
 }
 
 /**
+ * Where to create the folder at `depth` of a path target (0: the first segment, under the root):
+ * POST to its parent's children.
+ */
+export function createFolderUrl(base: string, target: UploadTarget, depth: number): string {
+	const root = driveRoot(base, target.driveId);
+	if (target.kind !== 'path') throw new Error('only a path target has folders to create');
+	const parents = target.folderPath
+		.split('/')
+		.filter((s) => s.length > 0)
+		.slice(0, depth)
+		.map(enc);
+	return parents.length === 0 ? `${root}/root/children` : `${root}/root:/${parents.join('/')}:/children`;
+}
+
+/** A folder that must not replace anything: an existing one answers 409, which is fine. */
+export function createFolderBody(name: string): string {
+	return JSON.stringify({ name, folder: {}, '@microsoft.graph.conflictBehavior': 'fail' });
+}
+
+/**
  * Whether OneDrive could have stored an upload named `sent` as `found`: the same name, or the
  * one conflictBehavior "rename" makes ("clip.mp4" → "clip 1.mp4"). Case-insensitive, as OneDrive is.
  */

@@ -411,3 +411,43 @@ async function waitFor(condition: () => boolean): Promise<void> {
 	for (let i = 0; i < 1000 && !condition(); i++) await new Promise((resolve) => setImmediate(resolve));
 	if (!condition()) throw new Error('condition never held');
 }
+
+describe('a job queued by path makes its folders', () => {
+	it('createUploadSession by path answers 404: the folders are created from the root down (an existing one answers 409), then the session', async () => {
+		const h = harness(BIG.subarray(0, 5000));
+		const data = h.bytes.data;
+		const byPath = `${GRAPH}/me/drive/root:/Reeldrive/Spring%20launch/clip.mp4:/createUploadSession`;
+		const folder = (label: string, url: string, name: string, reply: ReturnType<typeof json>) => ({
+			label,
+			reply,
+			check: (req: { method: string; url: string; body?: unknown; headers: Record<string, string> }) => {
+				expect(req.method).toBe('POST');
+				expect(req.url).toBe(url);
+				expect(req.headers.Authorization).toBe('Bearer token-1');
+				expect(JSON.parse(req.body as string)).toEqual({ name, folder: {}, '@microsoft.graph.conflictBehavior': 'fail' });
+			}
+		});
+		h.transport.then(
+			expectCreateSession('parent missing', graphError(404, 'itemNotFound'), { url: byPath }),
+			folder('Reeldrive exists', `${GRAPH}/me/drive/root/children`, 'Reeldrive', graphError(409, 'nameAlreadyExists')),
+			folder('Spring launch is made', `${GRAPH}/me/drive/root:/Reeldrive:/children`, 'Spring launch', json(201, { id: 'NEW', name: 'Spring launch', folder: {} })),
+			expectCreateSession('now it works', sessionCreated(), { url: byPath }),
+			expectPut('put', data, 0, 4999, created(data))
+		);
+		const core = await start(h, { target: { kind: 'path', folderPath: '/Reeldrive/Spring launch' } });
+		expect((await drive(core)).state).toMatchObject({ status: 'done', verified: true });
+		h.transport.expectFinished();
+	});
+
+	it('a second 404 after making the folders is "folder not found", in words', async () => {
+		const h = harness(BIG.subarray(0, 5000));
+		const byPath = `${GRAPH}/me/drive/root:/Videos/clip.mp4:/createUploadSession`;
+		h.transport.then(
+			expectCreateSession('missing', graphError(404, 'itemNotFound'), { url: byPath }),
+			{ label: 'make Videos', reply: json(201, { id: 'V' }), check: () => {} },
+			expectCreateSession('still missing', graphError(404, 'itemNotFound'), { url: byPath })
+		);
+		const result = await drive(await start(h, { target: { kind: 'path', folderPath: 'Videos' } }));
+		expect(result.state).toMatchObject({ status: 'error', error: { code: 'folder-not-found' } });
+	});
+});

@@ -20,6 +20,8 @@ import {
 	backoffMs,
 	childrenUrl,
 	contentRange,
+	createFolderBody,
+	createFolderUrl,
 	createSessionBody,
 	createSessionUrl,
 	expirationOf,
@@ -143,6 +145,8 @@ export class UploadCore {
 	/** Set for good by halt(): the owner is letting go of this job (sign-out, lost lock, eviction). */
 	private halted = false;
 	private inFlight: AbortController | null = null;
+	/** The target's folders were created in this process (so a second 404 really means "not found"). */
+	private foldersEnsured = false;
 
 	constructor(
 		private readonly ports: UploadPorts,
@@ -432,7 +436,36 @@ export class UploadCore {
 		if (res.status === 409) {
 			return this.toConflict({ ...context, conflictBehavior: s.conflictBehavior });
 		}
+		if (res.status === 404 && s.target.kind === 'path' && !this.foldersEnsured) {
+			// A job queued by path (offline, or before a folder was ever chosen): make the folders.
+			this.foldersEnsured = true;
+			return this.ensureFolders(token);
+		}
 		return this.commonFailure(res, context, 'request-rejected');
+	}
+
+	/**
+	 * Creates the target path's folders from the root down. A folder that exists answers 409,
+	 * which is just as good; anything else is handled as for the session request.
+	 */
+	private async ensureFolders(token: string): Promise<Step> {
+		const s = this.s!;
+		if (s.target.kind !== 'path') return null;
+		const segments = s.target.folderPath.split('/').filter((segment) => segment.length > 0);
+		for (let depth = 0; depth < segments.length; depth++) {
+			const res = await this.send({
+				method: 'POST',
+				url: createFolderUrl(s.graphBaseUrl, s.target, depth),
+				headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+				body: createFolderBody(segments[depth]!)
+			});
+			if (isAborted(res)) return this.result('yield');
+			if (isNetworkFailure(res)) return this.transient('network', null, false);
+			if (res.status === 201 || res.status === 200 || res.status === 409) continue;
+			const context = { status: res.status, graphCode: graphErrorCodes(parseJson(res.text))[0] ?? null, phase: 'create-folder', depth };
+			return this.commonFailure(res, context, 'request-rejected');
+		}
+		return null;
 	}
 
 	/** Statuses handled the same way whatever was asked. */
