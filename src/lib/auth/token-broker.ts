@@ -1,7 +1,8 @@
 /**
  * Lends the upload worker a Microsoft token, which it needs only to start an upload session.
  * A page lends only for the person signed in here and the Microsoft account they connected;
- * for anyone else it answers "not mine" and the worker asks another page or waits.
+ * for anyone else it answers "not mine" and the worker asks another page or waits. When the
+ * owner is here but Microsoft needs them to sign in again, it says so.
  */
 import { AppError } from '$lib/errors';
 import type { TokenReply, TokenRequest } from '$lib/sw-bridge/protocol';
@@ -18,9 +19,12 @@ export interface TokenBrokerDeps {
 
 export async function lendToken(request: TokenRequest, deps: TokenBrokerDeps): Promise<TokenReply> {
 	const microsoft = deps.microsoft();
-	const account = microsoft?.account();
-	if (!microsoft || deps.appUserId() !== request.appUserId || account?.localAccountId !== request.microsoftAccountId) {
-		return { kind: 'not-mine' };
+	if (!microsoft || deps.appUserId() !== request.appUserId) return { kind: 'not-mine' };
+	if (microsoft.account()?.localAccountId !== request.microsoftAccountId) {
+		// The owner is signed in here, but this browser holds no Microsoft sign-in for the upload's
+		// account (a restart, a disconnect): the person must reconnect, and the job says so.
+		deps.onReauthNeeded();
+		return { kind: 'sign-in-required' };
 	}
 	try {
 		return { kind: 'token', accessToken: await microsoft.getAccessToken({ forceRefresh: request.forceRefresh }) };

@@ -29,6 +29,11 @@ export function startApp(): void {
 			const key = `${session.user?.id ?? ''}|${onedrive.account?.localAccountId ?? ''}`;
 			if (key !== '|') void uploads.announceUser();
 		});
+		// Where uploads go follows the connection row (and is kept on this device for offline use).
+		$effect(() => {
+			const row = onedrive.row;
+			if (session.user && row !== undefined) void uploads.refreshQueueable();
+		});
 	});
 	void session.start(services);
 }

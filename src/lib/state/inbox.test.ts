@@ -40,7 +40,7 @@ describe('intake', () => {
 			microsoftAccountId: 'm1',
 			driveId: 'd1',
 			graphBaseUrl: 'https://graph.test/v1.0',
-			uploadFolder: async () => ({ id: 'F1', path: '/Reeldrive' }),
+			folderPath: '/Reeldrive',
 			probe: async () => ({ meta: null, poster: null }),
 			storageRoom: async () => null,
 			newId: () => `job-${++n}`
@@ -53,7 +53,10 @@ describe('intake', () => {
 		]);
 		expect(results[1]!.message).toMatch(/not a video/);
 		expect(results[3]!.message).toMatch(/empty/);
-		expect((await ledger.forUser('u1')).map((r) => r.id)).toEqual(['job-1', 'job-2']);
+		expect((await ledger.forUser('u1')).map((r) => [r.id, r.state.target])).toEqual([
+			['job-1', { kind: 'path', folderPath: '/Reeldrive' }],
+			['job-2', { kind: 'path', folderPath: '/Reeldrive' }]
+		]);
 		expect((await ledger.outboxFor('u1')).map((e) => [e.id, e.version, e.row?.status])).toEqual([
 			['job-1', 1, 'queued'],
 			['job-2', 1, 'queued']

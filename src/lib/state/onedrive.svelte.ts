@@ -209,27 +209,6 @@ export class OneDriveManager {
 		}
 	}
 
-	/**
-	 * Where uploads go: the chosen folder, or a "Reeldrive" folder under the root, created on
-	 * first use. Refuses when the chosen folder went missing, so the person chooses again.
-	 */
-	async uploadFolder(): Promise<DefaultFolder> {
-		const { services } = this.#deps();
-		if (this.defaultFolder) {
-			await this.verifyDefaultFolder();
-			if (this.folderMissing) throw new AppError('graph-not-found', { what: 'Your default folder' });
-			return this.defaultFolder;
-		}
-		try {
-			const existing = await services.graph.itemByPath(`/${DEFAULT_FOLDER_NAME}`);
-			if (existing.folder) return { id: existing.id, path: `/${DEFAULT_FOLDER_NAME}` };
-		} catch (error) {
-			if (!(error instanceof AppError && error.code === 'graph-not-found')) throw error;
-		}
-		const created = await services.graph.createFolder('root', DEFAULT_FOLDER_NAME, 'fail');
-		return { id: created.id, path: `/${DEFAULT_FOLDER_NAME}` };
-	}
-
 	async #handleGraphFailure(error: unknown): Promise<void> {
 		if (error instanceof AppError && (error.code === 'microsoft-reauth-required' || error.code === 'graph-unauthorized')) {
 			this.state = 'needs-reauth';

@@ -1,6 +1,7 @@
 /**
- * Intake: checks picked files and queues the accepted ones as uploads. Each file is judged by
- * its content, not its name; refusals come back in words. Results come back one per file, in
+ * Intake: checks picked files and queues the accepted ones as uploads, with nothing but this
+ * device: no network request is made, so it works offline. Each file is judged by its content,
+ * not its name; refusals come back in words. Results come back one per file, in
  * the order given, so callers match them by position (two files may share a name).
  */
 import { describeError } from '$lib/errors';
@@ -21,8 +22,9 @@ export interface IntakeDeps {
 	appUserId: string;
 	microsoftAccountId: string;
 	driveId: string;
+	/** The folder in the person's drive, as a path ("/Reeldrive"); made when the upload starts. */
+	folderPath: string;
 	graphBaseUrl: string;
-	uploadFolder: () => Promise<{ id: string; path: string }>;
 	probe: (file: File) => Promise<{ meta: VideoMeta | null; poster: Blob | null }>;
 	/** Bytes this origin may still store, or null when the browser does not say. */
 	storageRoom: () => Promise<number | null>;
@@ -55,7 +57,6 @@ export async function queueFiles(files: readonly File[], productId: string | nul
 		return { results: checked.map((entry) => ({ name: entry.file.name, accepted: false, message: entry.problem! })), records };
 	}
 	const room = await deps.storageRoom();
-	const folder = await deps.uploadFolder();
 	let reserved = 0;
 	for (const { file, name, problem } of checked) {
 		if (problem !== null || !name) {
@@ -76,13 +77,13 @@ export async function queueFiles(files: readonly File[], productId: string | nul
 			microsoftAccountId: deps.microsoftAccountId,
 			productId,
 			driveId: deps.driveId,
-			folderPath: folder.path,
+			folderPath: deps.folderPath,
 			originalName: file.name,
 			nameFixes: name.fixes,
 			mimeType: file.type || 'video/mp4',
 			meta: probe.meta,
 			poster: probe.poster,
-			state: createUploadJob({ id, name: name.name, size: file.size, target: { kind: 'folder', parentId: folder.id }, graphBaseUrl: deps.graphBaseUrl }, at),
+			state: createUploadJob({ id, name: name.name, size: file.size, target: { kind: 'path', folderPath: deps.folderPath }, graphBaseUrl: deps.graphBaseUrl }, at),
 			createdAt: at
 		};
 		await deps.ledger.add(record, file);

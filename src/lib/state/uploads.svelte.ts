@@ -15,7 +15,8 @@ import { PROTOCOL_VERSION, type JobSummary, type UploadCommand, type WorkerToPag
 import { WorkerClient } from '$lib/sw-bridge/worker-client';
 import { writeOutboxEntry } from '$lib/supabase/video-outbox';
 import { platformLocks } from '$lib/upload-runner/job-locks';
-import type { OneDriveManager } from './onedrive.svelte';
+import { LibraryCache } from '$lib/db/library-cache';
+import { DEFAULT_FOLDER_NAME, type OneDriveManager } from './onedrive.svelte';
 import type { SessionManager } from './session.svelte';
 import { queueFiles, type EnqueueResult } from './upload-intake';
 import { describeState, nextSpeed, uploadView, type SpeedSample, type UploadView } from './upload-view';
@@ -25,6 +26,13 @@ export type { UploadView } from './upload-view';
 
 /** While work is left and moving, the page keeps the worker going this often. */
 const REPUMP_MS = 2_000;
+const DESTINATION_KEY = 'upload-destination';
+
+interface UploadDestination {
+	driveId: string;
+	microsoftAccountId: string;
+	folderPath: string;
+}
 
 export class UploadsManager {
 	jobs = $state<UploadView[]>([]);
@@ -35,6 +43,8 @@ export class UploadsManager {
 	outboxPending = $state(0);
 	/** Goes up each time rows were written to Supabase, so galleries know to look again. */
 	recorded = $state(0);
+	/** Videos can be queued here: OneDrive was connected, and where uploads go is known on this device. */
+	queueable = $state(false);
 
 	#services: Services | undefined;
 	#session: SessionManager | undefined;
@@ -48,6 +58,7 @@ export class UploadsManager {
 	// eslint-disable-next-line svelte/prefer-svelte-reactivity
 	#posterUrls = new Map<string, string>();
 	#onlineListener = false;
+	readonly #cache = new LibraryCache();
 	#repumpTimer: ReturnType<typeof setTimeout> | undefined;
 
 	/** Connects to the service worker and loads the signed-in user's uploads. */
@@ -79,6 +90,7 @@ export class UploadsManager {
 			});
 		}
 		await this.reload();
+		await this.refreshQueueable();
 		await this.announceUser();
 		void this.drainOutbox();
 	}
@@ -99,6 +111,7 @@ export class UploadsManager {
 	async stop(): Promise<void> {
 		clearTimeout(this.#repumpTimer);
 		this.jobs = [];
+		this.queueable = false;
 		for (const url of this.#posterUrls.values()) URL.revokeObjectURL(url);
 		this.#posterUrls.clear();
 		await this.#worker.post({ v: PROTOCOL_VERSION, type: 'active-user', appUserId: null, microsoftAccountId: null });
@@ -219,19 +232,19 @@ export class UploadsManager {
 	async enqueue(files: File[], productId: string | null): Promise<EnqueueResult[]> {
 		const services = this.#services;
 		const user = this.#session?.user;
-		const onedrive = this.#onedrive;
 		const ledger = this.#ledger;
-		if (!services || !user || !onedrive || !ledger) throw new Error('UploadsManager.start() was not called.');
-		const connection = onedrive.row;
-		const account = onedrive.account;
-		if (onedrive.state !== 'connected' || !connection?.drive_id || !account) throw new AppError('microsoft-not-connected');
+		if (!services || !user || !ledger) throw new Error('UploadsManager.start() was not called.');
+		// Queueing needs only this device: where the video goes is known from the connection,
+		// even offline or while Microsoft wants the person to sign in again.
+		const target = await this.#destination(user.id);
+		if (!target) throw new AppError('microsoft-not-connected');
 		const { results, records } = await queueFiles(files, productId, {
 			ledger,
 			appUserId: user.id,
-			microsoftAccountId: account.localAccountId,
-			driveId: connection.drive_id,
+			microsoftAccountId: target.microsoftAccountId,
+			driveId: target.driveId,
+			folderPath: target.folderPath,
 			graphBaseUrl: services.config.graphBaseUrl,
-			uploadFolder: () => onedrive.uploadFolder(),
 			probe: probeVideo,
 			storageRoom: async () => {
 				void navigator.storage?.persist?.().catch(() => false);
@@ -245,6 +258,32 @@ export class UploadsManager {
 			void this.drainOutbox();
 		}
 		return results;
+	}
+
+	/**
+	 * Where new uploads go: the connected drive and account and the default folder (or
+	 * /Reeldrive), from the connection row, or from this browser's copy of it when Supabase
+	 * cannot be reached. null when OneDrive was never connected (or was disconnected).
+	 */
+	async #destination(appUserId: string): Promise<UploadDestination | null> {
+		const row = this.#onedrive?.row;
+		if (row) {
+			if (row.status === 'disconnected' || !row.drive_id) return null;
+			const destination: UploadDestination = {
+				driveId: row.drive_id,
+				microsoftAccountId: row.microsoft_account_id,
+				folderPath: row.default_folder_path ?? `/${DEFAULT_FOLDER_NAME}`
+			};
+			await this.#cache.write(appUserId, DESTINATION_KEY, destination);
+			return destination;
+		}
+		return (await this.#cache.read<UploadDestination>(appUserId, DESTINATION_KEY))?.data ?? null;
+	}
+
+	/** Looks again whether videos can be queued here (after the connection row changed). */
+	async refreshQueueable(): Promise<void> {
+		const user = this.#session?.user;
+		this.queueable = !!user && (await this.#destination(user.id)) !== null;
 	}
 
 	/** Writes waiting rows to Supabase, one tab at a time; what fails stays for the next try. */

@@ -430,11 +430,35 @@ describe('finding 7: background work within the browser’s limits', () => {
 		expect(afterSync(report({}), false)).toBe('done');
 	});
 
+	it('a job waiting for the person to reconnect OneDrive gets one try each time a page announces the account, and then runs', async () => {
+		const w = world();
+		const c = context(w);
+		const data = pseudoRandomBytes(1000, 15);
+		await queue(c.ledger, 'v1', data);
+		await c.scheduler.setActiveUser({ appUserId: 'alice', microsoftAccountId: null });
+		w.page.token = { kind: 'sign-in-required' };
+		await c.scheduler.pump(BUDGET);
+		expect((await c.ledger.get('v1'))!.state).toMatchObject({ status: 'paused', pause: 'needs-sign-in' });
+		const rows = (await c.ledger.get('v1'))!.rowVersion;
+		// pumps without a new sign-in do nothing (no token asked, no state written)
+		const report = await c.scheduler.pump(BUDGET);
+		expect(report).toMatchObject({ readyNow: 0, progressed: false });
+		expect((await c.ledger.get('v1'))!.rowVersion).toBe(rows);
+		// the person reconnects: the page announces the account, and the job carries on by itself
+		w.page.token = { kind: 'token', accessToken: 't' };
+		await c.scheduler.setActiveUser(ALICE);
+		await c.scheduler.pump(BUDGET);
+		expect((await c.ledger.get('v1'))!.state.status).toBe('done');
+		await expectInOneDrive(w, 'v1.mp4', data);
+	});
+
 	it('readiness: what waits for whom', () => {
 		const base = createUploadJob({ id: 'x', name: 'x.mp4', size: 1, target: { kind: 'folder', parentId: 'F' } }, 0);
 		expect(readiness({ ...base, status: 'paused', pause: 'needs-page' }, 0, true, false).kind).toBe('waiting-page');
 		expect(readiness({ ...base, status: 'paused', pause: 'needs-page' }, 0, true, true).kind).toBe('ready');
 		expect(readiness({ ...base, status: 'paused', pause: 'user' }, 0, true, true).kind).toBe('waiting-person');
+		expect(readiness({ ...base, status: 'paused', pause: 'needs-sign-in' }, 0, true, true).kind).toBe('waiting-person');
+		expect(readiness({ ...base, status: 'paused', pause: 'needs-sign-in' }, 0, true, true, true).kind).toBe('ready');
 		expect(readiness({ ...base, status: 'paused', pause: 'offline' }, 0, false, true).kind).toBe('waiting-network');
 		expect(readiness({ ...base, status: 'uploading', notBefore: 10 }, 0, true, true)).toEqual({ kind: 'due', at: 10 });
 		expect(readiness({ ...base, status: 'error', autoRetryAt: 10 }, 0, true, true)).toEqual({ kind: 'due', at: 10 });

@@ -40,7 +40,11 @@ export type Readiness =
 	| { kind: 'waiting-person' }
 	| { kind: 'finished' };
 
-export function readiness(state: UploadJobState, now: number, online: boolean, pagePresent: boolean): Readiness {
+/**
+ * `signInChanged`: a page just announced its Microsoft account, so jobs that waited for the person
+ * to reconnect get one try; otherwise they wait (a token Microsoft refused stays refused).
+ */
+export function readiness(state: UploadJobState, now: number, online: boolean, pagePresent: boolean, signInChanged = false): Readiness {
 	switch (state.status) {
 		case 'done':
 		case 'cancelled':
@@ -51,7 +55,9 @@ export function readiness(state: UploadJobState, now: number, online: boolean, p
 			return state.notBefore !== null && state.notBefore > now ? { kind: 'due', at: state.notBefore } : { kind: 'ready' };
 		case 'paused':
 			if (state.pause === 'offline') return online ? { kind: 'ready' } : { kind: 'waiting-network' };
+			// Only an open page can lend a token (and show the reconnect button).
 			if (state.pause === 'needs-page') return pagePresent ? { kind: 'ready' } : { kind: 'waiting-page' };
+			if (state.pause === 'needs-sign-in') return pagePresent && signInChanged ? { kind: 'ready' } : { kind: 'waiting-person' };
 			return { kind: 'waiting-person' };
 		case 'error':
 			if (state.autoRetryAt === null || state.autoRetryAt === undefined) return { kind: 'waiting-person' };
@@ -94,6 +100,9 @@ export class UploadScheduler {
 	readonly #deps: SchedulerDeps;
 	readonly #owners = new Map<string, Owner>();
 	#user: ActiveUser | null | undefined;
+	/** Counts pages announcing a Microsoft account; a pump retries jobs that waited for a reconnect once per count. */
+	#signInEpoch = 0;
+	#signInEpochTried = 0;
 	#pumping: Promise<PumpReport> | null = null;
 	#pumpAgain = false;
 
@@ -116,6 +125,7 @@ export class UploadScheduler {
 	 * resolves: its PUT in flight is abandoned and no request of it starts afterwards.
 	 */
 	async setActiveUser(user: ActiveUser | null): Promise<void> {
+		if (user?.microsoftAccountId) this.#signInEpoch++;
 		this.#user = user;
 		await this.#deps.ledger.setActiveUser(user);
 		const leaving = [...this.#owners.values()].filter((owner) => owner.appUserId !== user?.appUserId);
@@ -142,7 +152,10 @@ export class UploadScheduler {
 			let progressed = false;
 			do {
 				this.#pumpAgain = false;
+				const epoch = this.#signInEpoch;
 				report = await this.#run(deadline);
+				// One try per announcement (a newer one during this run gets its own).
+				this.#signInEpochTried = Math.max(this.#signInEpochTried, epoch);
 				progressed ||= report.progressed;
 			} while (this.#pumpAgain && this.#deps.clock.now() < deadline - DEADLINE_MARGIN_MS);
 			return { ...report, progressed };
@@ -160,7 +173,7 @@ export class UploadScheduler {
 		const [records, pagePresent] = await Promise.all([this.#deps.ledger.forUser(user.appUserId), this.#deps.pagePresent()]);
 		const now = this.#deps.clock.now();
 		const online = this.#deps.isOnline();
-		return records.map((record) => ({ record, readiness: readiness(record.state, now, online, pagePresent) }));
+		return records.map((record) => ({ record, readiness: readiness(record.state, now, online, pagePresent, this.#signInEpoch > this.#signInEpochTried) }));
 	}
 
 	async #run(deadline: number): Promise<PumpReport> {
@@ -234,7 +247,8 @@ export class UploadScheduler {
 		const { clock, ledger } = this.#deps;
 		const engine = owner.engine!;
 		let progressed = false;
-		let before = await engine.state();
+		const start = await engine.state();
+		let before = start;
 		while (!owner.halted && clock.now() < deadline - DEADLINE_MARGIN_MS) {
 			await this.#applyCommands(owner);
 			if (owner.halted) break;
@@ -244,7 +258,10 @@ export class UploadScheduler {
 				await engine.retry('automatic');
 			}
 			const result = await engine.runSlice({ deadline: Math.min(deadline, clock.now() + (this.#deps.sliceMs ?? SLICE_MS)) });
-			if (result.state.acknowledged !== before.acknowledged || result.state.status !== before.status) progressed = true;
+			// Progress: bytes acknowledged, or a state unlike the one the job started this turn in
+			// (not a round trip back to the same pause, which would only keep pages pumping).
+			const moved = result.state.status !== start.status || result.state.pause !== start.pause;
+			if (result.state.acknowledged > before.acknowledged || (moved && result.state.status !== before.status)) progressed = true;
 			before = result.state;
 			if (result.outcome === 'yield') continue;
 			if (result.outcome === 'wait') {

@@ -26,6 +26,7 @@ describe('the upload state machine', () => {
 			'paused→queued',
 			'paused→uploading',
 			'paused→verifying',
+			'paused→paused',
 			'paused→cancelled',
 			'error→queued',
 			'error→verifying',

@@ -19,7 +19,10 @@ export type PauseReason =
 	| 'offline'
 	/** A session is needed and no page is open to provide a token ("Open Reeldrive to continue"). */
 	| 'needs-page'
-	/** The Microsoft account needs an interactive sign-in; resume() after signing in. */
+	/**
+	 * The Microsoft account needs the person to sign in again (reconnect OneDrive). Continues by
+	 * itself once a page can lend a token again.
+	 */
 	| 'needs-sign-in';
 
 export type ConflictBehavior = 'rename' | 'replace' | 'fail';
@@ -144,7 +147,7 @@ const ALLOWED: Record<UploadStatus, readonly UploadStatus[]> = {
 	uploading: ['verifying', 'paused', 'error', 'conflict', 'cancelled'],
 	verifying: ['done', 'error', 'cancelled'],
 	// A job paused or failed after its last fragment may turn out to be complete in OneDrive.
-	paused: ['queued', 'uploading', 'verifying', 'cancelled'],
+	paused: ['queued', 'uploading', 'verifying', 'paused', 'cancelled'],
 	error: ['queued', 'verifying', 'cancelled'],
 	conflict: ['queued', 'cancelled'],
 	done: [],

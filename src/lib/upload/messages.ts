@@ -45,7 +45,7 @@ const PAUSE_MESSAGES: Record<PauseReason, string> = {
 	user: 'Paused.',
 	offline: 'Waiting for the network. The upload will continue when you are back online.',
 	'needs-page': 'Open Reeldrive to continue.',
-	'needs-sign-in': 'Sign in to Microsoft again to continue.'
+	'needs-sign-in': 'Waiting for you to reconnect OneDrive (Settings). It carries on by itself once you do.'
 };
 
 const NAME_FIX_MESSAGES: Record<NameFix, string> = {

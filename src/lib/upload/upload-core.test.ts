@@ -178,7 +178,10 @@ describe('session creation faults', () => {
 		const core = await start(h);
 		const result = await core.runSlice();
 		expect(result).toMatchObject({ outcome: 'stopped', state: { status: 'paused', pause: 'needs-sign-in' } });
-		expect((await core.runSlice()).outcome).toBe('stopped'); // does not retry on its own
+		// Run again while Microsoft still wants the person: it asks for a token, gets none, sends nothing.
+		h.tokens.queue.push({ kind: 'sign-in-required' });
+		expect((await core.runSlice()).outcome).toBe('stopped');
+		expect(h.transport.sent).toHaveLength(2);
 		h.transport.then(expectCreateSession('create after sign-in', sessionCreated()), expectPut('put', TINY, 0, 1564, created(TINY)));
 		await core.resume();
 		expect((await core.runSlice()).outcome).toBe('done');

@@ -320,11 +320,15 @@ export class UploadCore {
 				case 'error':
 				case 'conflict':
 					return this.result('stopped');
-				case 'paused':
+				case 'paused': {
 					if (!this.canAutoResume(s.pause)) return this.result('stopped');
+					// Waiting for a token: ask first, and stay as it is (no state churn) while none comes.
+					const waiting = s.session === null && (s.pause === 'needs-page' || s.pause === 'needs-sign-in') ? await this.stillWithoutToken() : null;
+					if (waiting) return waiting;
 					this.positionKnown = false;
 					await this.setStatus('uploading');
 					break;
+				}
 				case 'queued':
 					await this.setStatus('uploading');
 					break;
@@ -341,8 +345,23 @@ export class UploadCore {
 
 	private canAutoResume(reason: PauseReason | null): boolean {
 		if (reason === 'offline') return this.ports.connectivity.isOnline();
-		// A page may have opened since; asking the token source again is how we find out.
-		return reason === 'needs-page';
+		// A page may have opened, or the person reconnected, since; asking the token source again
+		// is how we find out.
+		return reason === 'needs-page' || reason === 'needs-sign-in';
+	}
+
+	/** For a job paused for want of a token: null when one is to be had now, else the stop. */
+	private async stillWithoutToken(): Promise<Step> {
+		let result;
+		try {
+			result = await this.ports.tokens.getToken({ forceRefresh: false });
+		} catch {
+			return this.result('stopped');
+		}
+		if (result.kind === 'token') return null;
+		const reason: PauseReason = result.kind === 'no-page' ? 'needs-page' : 'needs-sign-in';
+		if (this.s!.pause !== reason) await this.setStatus('paused', { pause: reason });
+		return this.result('stopped');
 	}
 
 	private async uploadStep(ctx: SliceContext): Promise<Step> {

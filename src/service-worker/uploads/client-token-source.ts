@@ -28,12 +28,14 @@ export function clientTokenSource(
 		async getToken({ forceRefresh }): Promise<TokenResult> {
 			const windows = await clients.matchAll({ type: 'window', includeUncontrolled: true });
 			const request: TokenRequest = { v: PROTOCOL_VERSION, type: 'token-request', ...owner, forceRefresh };
+			// Any page with a token wins; only when none has one does "sign in again" count.
+			let signInRequired = false;
 			for (const client of windows) {
 				const reply = await ask(client, request);
 				if (reply?.kind === 'token') return { kind: 'token', accessToken: reply.accessToken };
-				if (reply?.kind === 'sign-in-required') return { kind: 'sign-in-required' };
+				if (reply?.kind === 'sign-in-required') signInRequired = true;
 			}
-			return { kind: 'no-page' };
+			return signInRequired ? { kind: 'sign-in-required' } : { kind: 'no-page' };
 		}
 	};
 }
