@@ -14,6 +14,7 @@ export class AppUpdateManager {
 
 	#workbox: Workbox | undefined;
 	#reloadWhenControlled = false;
+	#available: Promise<boolean> | null = null;
 
 	start(): void {
 		if (this.#workbox || !('serviceWorker' in navigator)) return;
@@ -30,14 +31,28 @@ export class AppUpdateManager {
 			this.offlineReady = true;
 		});
 		this.#workbox = workbox;
-		workbox.register().then(
-			(registration) => {
+		this.#available = workbox.register().then(
+			async (registration) => {
 				if (registration?.active) this.offlineReady = true;
+				// A blocked registration (a policy, some private windows, test browsers) resolves
+				// with nothing: there will be no worker.
+				if (!registration) return false;
+				return withinBound(navigator.serviceWorker.ready.then(() => true), false);
 			},
 			(error: unknown) => {
 				this.registrationError = error instanceof Error ? error.message : String(error);
+				return false;
 			}
 		);
+	}
+
+	/**
+	 * Whether a service worker runs for this page (then uploads go on without it). Never hangs:
+	 * no worker, a failed or blocked registration, or one that never activates, all answer false.
+	 */
+	workerAvailable(): Promise<boolean> {
+		if (typeof navigator === 'undefined' || !('serviceWorker' in navigator)) return Promise.resolve(false);
+		return this.#available ?? withinBound(navigator.serviceWorker.getRegistration().then((registration) => !!registration?.active), false);
 	}
 
 	/** Activates the waiting version; the page reloads once it has taken control. */
@@ -49,6 +64,25 @@ export class AppUpdateManager {
 	dismiss(): void {
 		this.updateReady = false;
 	}
+}
+
+/** How long a registering worker may take to become active before the page does without it. */
+const WORKER_READY_BOUND_MS = 15_000;
+
+function withinBound<T>(promise: Promise<T>, fallback: T): Promise<T> {
+	return new Promise((resolve) => {
+		const timer = setTimeout(() => resolve(fallback), WORKER_READY_BOUND_MS);
+		promise.then(
+			(value) => {
+				clearTimeout(timer);
+				resolve(value);
+			},
+			() => {
+				clearTimeout(timer);
+				resolve(fallback);
+			}
+		);
+	});
 }
 
 export const appUpdate = new AppUpdateManager();

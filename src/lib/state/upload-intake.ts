@@ -5,6 +5,8 @@
  * the order given, so callers match them by position (two files may share a name).
  */
 import { describeError } from '$lib/errors';
+import { LibraryCache } from '$lib/db/library-cache';
+import type { ConnectionRow } from '$lib/supabase/connections';
 import type { JobLedger } from '$lib/db/job-ledger';
 import type { UploadRecord, VideoMeta } from '$lib/db/reeldrive-db';
 import { SNIFF_BYTES, checkUploadable, createUploadJob, describeNameFixes, sanitiseOneDriveName } from '$lib/upload';
@@ -96,4 +98,41 @@ export async function queueFiles(files: readonly File[], productId: string | nul
 		});
 	}
 	return { results, records };
+}
+
+/** Bytes this origin may still store, asking first that its storage be kept (persistent). */
+export async function browserStorageRoom(): Promise<number | null> {
+	await navigator.storage?.persist?.().catch(() => false);
+	const estimate = await navigator.storage?.estimate?.().catch(() => null);
+	return estimate?.quota ? estimate.quota - (estimate.usage ?? 0) : null;
+}
+
+export interface UploadDestination {
+	driveId: string;
+	microsoftAccountId: string;
+	folderPath: string;
+}
+
+const DESTINATION_KEY = 'upload-destination';
+/** Where uploads go when no folder was chosen; made on the first upload. */
+export const DEFAULT_UPLOAD_FOLDER = '/Reeldrive';
+
+/**
+ * Where new uploads go: the connected drive and account and the default folder (or
+ * /Reeldrive), from the connection row, or from this device's copy of it when Supabase cannot
+ * be reached (offline). null when OneDrive was never connected, or was disconnected.
+ */
+export class UploadDestinations {
+	constructor(private readonly cache = new LibraryCache()) {}
+
+	async resolve(appUserId: string, row: ConnectionRow | null): Promise<UploadDestination | null> {
+		if (!row) return (await this.cache.read<UploadDestination>(appUserId, DESTINATION_KEY))?.data ?? null;
+		if (row.status === 'disconnected' || !row.drive_id) {
+			await this.cache.forget(appUserId, DESTINATION_KEY);
+			return null;
+		}
+		const destination = { driveId: row.drive_id, microsoftAccountId: row.microsoft_account_id, folderPath: row.default_folder_path ?? DEFAULT_UPLOAD_FOLDER };
+		await this.cache.write(appUserId, DESTINATION_KEY, destination);
+		return destination;
+	}
 }

@@ -3,6 +3,7 @@
  * worker's summaries. Pure, so the page manager stays about wiring.
  */
 import type { UploadRecord } from '$lib/db/reeldrive-db';
+import type { JobSummary } from '$lib/sw-bridge/protocol';
 import { describeFailure, describeNameFixes, describePause, type PauseReason, type UploadErrorInfo, type UploadStatus } from '$lib/upload';
 
 export interface UploadView {
@@ -80,4 +81,24 @@ export function uploadView(record: UploadRecord, speed: number | null, posterUrl
 		posterUrl,
 		createdAt: record.createdAt
 	};
+}
+
+/** Applies the worker's summary of a job to its view. */
+export function applySummary(job: UploadView, summary: JobSummary): void {
+	job.status = summary.status;
+	job.acknowledged = summary.acknowledged;
+	job.size = summary.size;
+	Object.assign(job, describeState(summary.status, summary.pause, summary.error, summary.autoRetryAt ?? null));
+	if (summary.status !== 'uploading' && summary.status !== 'queued') {
+		job.bytesPerSecond = null;
+		job.secondsLeft = null;
+	}
+}
+
+/** Applies acknowledged bytes and the smoothed speed to a job's view. */
+export function applyProgress(job: UploadView, acknowledged: number, total: number, speed: number | null): void {
+	job.acknowledged = acknowledged;
+	job.size = total;
+	job.bytesPerSecond = speed;
+	job.secondsLeft = speed ? Math.ceil((total - acknowledged) / speed) : null;
 }

@@ -12,27 +12,22 @@ import { getDb, type UploadRecord } from '$lib/db/reeldrive-db';
 import { OutboxDrainer } from '$lib/outbox/video-outbox';
 import type { Services } from '$lib/services';
 import { PROTOCOL_VERSION, type JobSummary, type UploadCommand, type WorkerToPage } from '$lib/sw-bridge/protocol';
-import { WorkerClient } from '$lib/sw-bridge/worker-client';
+import { InPageRunner } from '$lib/sw-bridge/in-page-runner';
+import { WorkerClient, type UploadChannel } from '$lib/sw-bridge/worker-client';
+import { appUpdate } from './app-update.svelte';
 import { writeOutboxEntry } from '$lib/supabase/video-outbox';
 import { platformLocks } from '$lib/upload-runner/job-locks';
-import { LibraryCache } from '$lib/db/library-cache';
-import { DEFAULT_FOLDER_NAME, type OneDriveManager } from './onedrive.svelte';
+import type { OneDriveManager } from './onedrive.svelte';
 import type { SessionManager } from './session.svelte';
-import { queueFiles, type EnqueueResult } from './upload-intake';
-import { describeState, nextSpeed, uploadView, type SpeedSample, type UploadView } from './upload-view';
+import { browserStorageRoom, queueFiles, UploadDestinations, type EnqueueResult } from './upload-intake';
+import { applyProgress, applySummary, nextSpeed, uploadView, type SpeedSample, type UploadView } from './upload-view';
 
 export type { EnqueueResult } from './upload-intake';
 export type { UploadView } from './upload-view';
 
 /** While work is left and moving, the page keeps the worker going this often. */
 const REPUMP_MS = 2_000;
-const DESTINATION_KEY = 'upload-destination';
 
-interface UploadDestination {
-	driveId: string;
-	microsoftAccountId: string;
-	folderPath: string;
-}
 
 export class UploadsManager {
 	jobs = $state<UploadView[]>([]);
@@ -45,20 +40,24 @@ export class UploadsManager {
 	recorded = $state(0);
 	/** Videos can be queued here: OneDrive was connected, and where uploads go is known on this device. */
 	queueable = $state(false);
+	/** No service worker runs here, so uploads run in this page and need it to stay open. */
+	runsInPage = $state(false);
 
 	#services: Services | undefined;
 	#session: SessionManager | undefined;
 	#onedrive: OneDriveManager | undefined;
 	#ledger: JobLedger | undefined;
 	#drainer: OutboxDrainer | undefined;
-	readonly #worker = new WorkerClient();
+	/** The service worker, or (where none can run) a runner inside this page. */
+	#worker: UploadChannel = new WorkerClient();
+	#channelChosen: Promise<void> | null = null;
 	// Plain caches behind the reactive `jobs`, never rendered directly.
 	// eslint-disable-next-line svelte/prefer-svelte-reactivity
 	#speeds = new Map<string, SpeedSample>();
 	// eslint-disable-next-line svelte/prefer-svelte-reactivity
 	#posterUrls = new Map<string, string>();
 	#onlineListener = false;
-	readonly #cache = new LibraryCache();
+	readonly #destinations = new UploadDestinations();
 	#repumpTimer: ReturnType<typeof setTimeout> | undefined;
 
 	/** Connects to the service worker and loads the signed-in user's uploads. */
@@ -73,6 +72,12 @@ export class UploadsManager {
 			locks: platformLocks(globalThis),
 			isOnline: () => navigator.onLine
 		});
+		this.#channelChosen ??= appUpdate.workerAvailable().then((available) => {
+			if (available) return;
+			this.#worker = new InPageRunner(this.#ledger);
+			this.runsInPage = true;
+		});
+		await this.#channelChosen;
 		this.#worker.listen({
 			message: (message) => this.#handle(message),
 			tokenRequest: (request) =>
@@ -165,14 +170,7 @@ export class UploadsManager {
 			this.jobs.splice(this.jobs.indexOf(job), 1);
 			return;
 		}
-		job.status = summary.status;
-		job.acknowledged = summary.acknowledged;
-		job.size = summary.size;
-		Object.assign(job, describeState(summary.status, summary.pause, summary.error, summary.autoRetryAt ?? null));
-		if (summary.status !== 'uploading' && summary.status !== 'queued') {
-			job.bytesPerSecond = null;
-			job.secondsLeft = null;
-		}
+		applySummary(job, summary);
 	}
 
 	#onProgress(jobId: string, acknowledged: number, total: number): void {
@@ -180,11 +178,7 @@ export class UploadsManager {
 		if (!job) return;
 		const sample = nextSpeed(this.#speeds.get(jobId), acknowledged, performance.now());
 		this.#speeds.set(jobId, sample);
-		const speed = sample.speed;
-		job.acknowledged = acknowledged;
-		job.size = total;
-		job.bytesPerSecond = speed;
-		job.secondsLeft = speed ? Math.ceil((total - acknowledged) / speed) : null;
+		applyProgress(job, acknowledged, total, sample.speed);
 	}
 
 	#handle(message: WorkerToPage): void {
@@ -236,7 +230,7 @@ export class UploadsManager {
 		if (!services || !user || !ledger) throw new Error('UploadsManager.start() was not called.');
 		// Queueing needs only this device: where the video goes is known from the connection,
 		// even offline or while Microsoft wants the person to sign in again.
-		const target = await this.#destination(user.id);
+		const target = await this.#destinations.resolve(user.id, this.#onedrive?.row ?? null);
 		if (!target) throw new AppError('microsoft-not-connected');
 		const { results, records } = await queueFiles(files, productId, {
 			ledger,
@@ -246,11 +240,7 @@ export class UploadsManager {
 			folderPath: target.folderPath,
 			graphBaseUrl: services.config.graphBaseUrl,
 			probe: probeVideo,
-			storageRoom: async () => {
-				void navigator.storage?.persist?.().catch(() => false);
-				const estimate = await navigator.storage?.estimate?.().catch(() => null);
-				return estimate?.quota ? estimate.quota - (estimate.usage ?? 0) : null;
-			}
+			storageRoom: browserStorageRoom
 		});
 		for (const record of records) this.jobs.unshift(this.#view(record));
 		if (records.length > 0) {
@@ -260,30 +250,10 @@ export class UploadsManager {
 		return results;
 	}
 
-	/**
-	 * Where new uploads go: the connected drive and account and the default folder (or
-	 * /Reeldrive), from the connection row, or from this browser's copy of it when Supabase
-	 * cannot be reached. null when OneDrive was never connected (or was disconnected).
-	 */
-	async #destination(appUserId: string): Promise<UploadDestination | null> {
-		const row = this.#onedrive?.row;
-		if (row) {
-			if (row.status === 'disconnected' || !row.drive_id) return null;
-			const destination: UploadDestination = {
-				driveId: row.drive_id,
-				microsoftAccountId: row.microsoft_account_id,
-				folderPath: row.default_folder_path ?? `/${DEFAULT_FOLDER_NAME}`
-			};
-			await this.#cache.write(appUserId, DESTINATION_KEY, destination);
-			return destination;
-		}
-		return (await this.#cache.read<UploadDestination>(appUserId, DESTINATION_KEY))?.data ?? null;
-	}
-
 	/** Looks again whether videos can be queued here (after the connection row changed). */
 	async refreshQueueable(): Promise<void> {
 		const user = this.#session?.user;
-		this.queueable = !!user && (await this.#destination(user.id)) !== null;
+		this.queueable = !!user && (await this.#destinations.resolve(user.id, this.#onedrive?.row ?? null)) !== null;
 	}
 
 	/** Writes waiting rows to Supabase, one tab at a time; what fails stays for the next try. */

@@ -14,7 +14,17 @@ export interface WorkerClientHandlers {
 	tokenRequest(request: TokenRequest): Promise<TokenReply>;
 }
 
-export class WorkerClient {
+/** Where the page sends upload messages: the service worker, or a runner inside the page. */
+export interface UploadChannel {
+	/** 'page': uploads run in this page and need it open. */
+	readonly where: 'worker' | 'page';
+	listen(handlers: WorkerClientHandlers): void;
+	post(message: PageToWorker): Promise<boolean>;
+	registerSync(): Promise<void>;
+}
+
+export class WorkerClient implements UploadChannel {
+	readonly where = 'worker';
 	#listening = false;
 
 	get available(): boolean {

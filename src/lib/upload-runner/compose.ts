@@ -1,0 +1,80 @@
+/**
+ * Wires real adapters into the scheduler and the upload core, for whichever context runs the
+ * uploads: the service worker (normally) or the page itself (where no worker can run). The
+ * context says how to reach pages, where tokens come from, and what else to do on a change.
+ */
+import { BlobByteSource } from '$lib/adapters/blob-byte-source';
+import { FetchTransport } from '$lib/adapters/fetch-transport';
+import { mathRandom, systemClock } from '$lib/adapters/system-clock';
+import type { JobLedger, SavedChange } from '$lib/db/job-ledger';
+import type { UploadRecord } from '$lib/db/reeldrive-db';
+import { PROTOCOL_VERSION, type JobSummary, type WorkerToPage } from '$lib/sw-bridge/protocol';
+import { UploadCore, UploadError, type TokenSource, type UploadEvent } from '$lib/upload';
+import type { JobLocks } from './job-locks';
+import { UploadScheduler } from './scheduler';
+
+/** Progress reaches pages at most this often per job, so the UI never slows the upload. */
+const PROGRESS_INTERVAL_MS = 250;
+
+export function summarise(record: UploadRecord): JobSummary {
+	const s = record.state;
+	return { id: record.id, status: s.status, pause: s.pause, error: s.error, acknowledged: s.acknowledged, size: s.size, autoRetryAt: s.autoRetryAt };
+}
+
+export interface RunnerContext {
+	ledger: JobLedger;
+	locks: JobLocks;
+	isOnline: () => boolean;
+	pagePresent: () => Promise<boolean>;
+	tokensFor: (record: UploadRecord) => TokenSource;
+	/** Tells every page of the origin (the worker posts to its clients; a page to itself). */
+	publish: (message: WorkerToPage) => void;
+	/** After a save that a person can see (the outbox got a snapshot). */
+	onVisibleChange?: (record: UploadRecord) => Promise<void>;
+	announceCommand?: (jobId: string) => void;
+	fetch?: typeof fetch;
+}
+
+export function composeScheduler(context: RunnerContext): UploadScheduler {
+	const { ledger, publish } = context;
+	const transport = new FetchTransport({ fetch: context.fetch, isOnline: context.isOnline });
+	const lastProgress = new Map<string, number>();
+
+	const onEvent = (event: UploadEvent) => {
+		if (event.type !== 'progress') return;
+		const now = Date.now();
+		if (now - (lastProgress.get(event.jobId) ?? 0) < PROGRESS_INTERVAL_MS && event.acknowledged < event.total) return;
+		lastProgress.set(event.jobId, now);
+		publish({ ...event, v: PROTOCOL_VERSION });
+	};
+
+	const onSaved = async ({ record, outbox }: SavedChange) => {
+		publish({ v: PROTOCOL_VERSION, type: 'job-changed', job: summarise(record) });
+		if (!outbox) return;
+		publish({ v: PROTOCOL_VERSION, type: 'outbox-changed' });
+		await context.onVisibleChange?.(record);
+	};
+
+	return new UploadScheduler({
+		clock: systemClock,
+		ledger,
+		locks: context.locks,
+		isOnline: context.isOnline,
+		pagePresent: context.pagePresent,
+		announceCommand: context.announceCommand,
+		engineFor: async (record) => {
+			const bytes = await ledger.bytes(record.id);
+			if (!bytes) throw new UploadError('file-unreadable', { jobId: record.id });
+			return new UploadCore({
+				transport,
+				clock: systemClock,
+				random: mathRandom,
+				tokens: context.tokensFor(record),
+				bytes: new BlobByteSource(bytes, record.state.name),
+				store: ledger.storeFor(record.id, onSaved),
+				connectivity: { isOnline: context.isOnline },
+				events: { emit: onEvent }
+			});
+		}
+	});
+}
