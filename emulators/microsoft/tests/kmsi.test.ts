@@ -296,6 +296,9 @@ describe('after a browser restart', () => {
 		// The same port, as `npm start` uses: the cookie's name carries it.
 		const again = await startHarness({ dataDir: own.dataDir, port });
 		try {
+			// fetch may still hold a pooled keep-alive socket to the old server on this port: let
+			// one request find out it is closed before the real one.
+			await fetch(`${again.em.url}/_emulator`).catch(() => undefined);
 			const reopened = new Browserless(again.em);
 			reopened.cookies = new Map(browser.cookies);
 			reopened.restart();
