@@ -1,5 +1,6 @@
 // @azure/msal-browser, unchanged, against the local Microsoft emulator in Chromium: redirect
-// sign-in with PKCE, a silent token from the cache, and a forced refresh. The spec starts its own
+// sign-in with PKCE, a silent token from the cache, a forced refresh, and "Stay signed in?"
+// with MSAL's hidden-iframe sign-in (ssoSilent) after a browser restart. The spec starts its own
 // emulator (free ports, temporary data) and serves its own tiny page, so it needs nothing else
 // running. MSAL refuses http authorities, so the page uses the set-up from the platform notes:
 // an https authority on a never-contacted host, knownAuthorities, and authorityMetadata pointing
@@ -10,7 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { CLIENT_ID, startMicrosoftEmulator, type MicrosoftEmulator } from '../../emulators/microsoft/src/index';
 
 test.use({
@@ -24,6 +25,10 @@ test.use({
 test.describe.configure({ mode: 'serial' });
 
 const MSAL_BUNDLE = readFileSync(new URL('../../node_modules/@azure/msal-browser/lib/msal-browser.min.js', import.meta.url));
+// MSAL 5 reads a hidden iframe's answer from a redirect page that runs its bridge (BroadcastChannel).
+const BRIDGE_BUNDLE = readFileSync(new URL('../../node_modules/@azure/msal-browser/lib/redirect-bridge/msal-redirect-bridge.min.js', import.meta.url));
+const BRIDGE_HTML = `<!doctype html><html><head><meta charset="utf-8"><title>bridge</title><script src="/msal-redirect-bridge.js"></script></head>
+<body><script>msalRedirectBridge.broadcastResponseToMainFrame();</script></body></html>`;
 const SCOPES = ['Files.ReadWrite', 'User.Read'];
 
 function pageHtml(emulatorUrl: string): string {
@@ -54,6 +59,8 @@ window.app = {
   ready: pca.initialize().then(() => pca.handleRedirectPromise()).then((r) => { window.app.redirectResult = summary(r); document.getElementById('status').textContent = 'ready'; }),
   login: () => pca.loginRedirect({ scopes }),
   silent: (forceRefresh) => pca.acquireTokenSilent({ scopes, account: pca.getAllAccounts()[0], forceRefresh }).then(summary),
+  ssoSilent: (options) => pca.ssoSilent({ scopes, redirectUri: location.origin + '/bridge', loginHint: options.loginHint,
+    account: options.useAccount ? pca.getAllAccounts()[0] : undefined }).then(summary, (e) => ({ errorCode: e.errorCode })),
   accounts: () => pca.getAllAccounts().map((a) => a.username),
   me: (token) => fetch(${JSON.stringify(`${emulatorUrl}/v1.0/me`)}, { headers: { Authorization: 'Bearer ' + token } }).then((r) => r.json())
 };
@@ -75,6 +82,7 @@ interface PageApp {
 	redirectResult?: TokenSummary | null;
 	login(): Promise<void>;
 	silent(forceRefresh: boolean): Promise<TokenSummary>;
+	ssoSilent(options: { loginHint?: string; useAccount?: boolean }): Promise<TokenSummary & { errorCode?: string }>;
 	accounts(): string[];
 	me(token: string): Promise<{ userPrincipalName: string }>;
 }
@@ -88,9 +96,15 @@ test.beforeAll(async () => {
 	dataDir = await mkdtemp(join(tmpdir(), 'msal-emulator-e2e-'));
 	emulator = await startMicrosoftEmulator({ port: 0, contentPort: 0, dataDir, quiet: true });
 	site = createServer((req, res) => {
-		if (req.url === '/msal-browser.js') {
-			res.writeHead(200, { 'Content-Type': 'text/javascript', 'Content-Length': MSAL_BUNDLE.length });
-			res.end(MSAL_BUNDLE);
+		if (req.url === '/msal-browser.js' || req.url === '/msal-redirect-bridge.js') {
+			const bundle = req.url === '/msal-browser.js' ? MSAL_BUNDLE : BRIDGE_BUNDLE;
+			res.writeHead(200, { 'Content-Type': 'text/javascript', 'Content-Length': bundle.length });
+			res.end(bundle);
+			return;
+		}
+		if (req.url?.startsWith('/bridge')) {
+			res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+			res.end(BRIDGE_HTML);
 			return;
 		}
 		const html = pageHtml(emulator.url);
@@ -102,7 +116,7 @@ test.beforeAll(async () => {
 	const response = await fetch(`${emulator.url}/_emulator/redirect-uris`, {
 		method: 'POST',
 		headers: { 'Content-Type': 'application/json' },
-		body: JSON.stringify({ uris: [siteUrl] })
+		body: JSON.stringify({ uris: [siteUrl, `${siteUrl}bridge`] })
 	});
 	expect(response.ok).toBe(true);
 });
@@ -139,6 +153,8 @@ test('MSAL signs in by redirect with PKCE, then gets tokens silently and by forc
 	await page.getByLabel('Email').fill('alice@contoso.test');
 	await page.getByLabel('Password').fill('reeldrive-demo');
 	await page.getByRole('button', { name: 'Sign in' }).click();
+	await expect(page.getByRole('heading', { name: 'Stay signed in?' })).toBeVisible();
+	await page.getByRole('button', { name: 'No', exact: true }).click();
 	await expect(page.getByRole('heading', { name: 'Permissions requested' })).toBeVisible();
 	await Promise.all([page.waitForURL(`${siteUrl}**`), page.getByRole('button', { name: 'Accept' }).click()]);
 	await page.waitForFunction(() => (window as unknown as { app: PageApp }).app?.redirectResult !== undefined);
@@ -167,4 +183,116 @@ test('MSAL signs in by redirect with PKCE, then gets tokens silently and by forc
 	expect(tokenRequests[1]).toContain('grant_type=refresh_token');
 	const me = await page.evaluate((token) => (window as unknown as { app: PageApp }).app.me(token), refreshed.accessToken);
 	expect(me.userPrincipalName).toBe('alice@contoso.test');
+});
+
+const app = (page: Page) => ({
+	ready: () => page.evaluate(() => (window as unknown as { app: PageApp }).app.ready),
+	ssoSilent: (options: { loginHint?: string; useAccount?: boolean }) => page.evaluate((o) => (window as unknown as { app: PageApp }).app.ssoSilent(o), options),
+	me: (token: string) => page.evaluate((t) => (window as unknown as { app: PageApp }).app.me(t), token)
+});
+
+/** Redirect sign-in through the emulator's pages, answering "Stay signed in?" as told. */
+async function signInAnswering(page: Page, staySignedIn: boolean): Promise<void> {
+	await page.goto(siteUrl);
+	await app(page).ready();
+	await page.evaluate(() => {
+		void (window as unknown as { app: PageApp }).app.login(); // navigates away
+	});
+	await page.waitForURL(`${emulator.url}/**`);
+	await page.getByLabel('Email').fill('alice@contoso.test');
+	await page.getByLabel('Password').fill('reeldrive-demo');
+	await page.getByRole('button', { name: 'Sign in' }).click();
+	await expect(page.getByRole('heading', { name: 'Stay signed in?' })).toBeVisible();
+	await page.getByRole('button', { name: staySignedIn ? 'Yes' : 'No', exact: true }).click();
+	// Consent comes first if this account has not given it yet (a run of this test alone).
+	const consent = page.getByRole('heading', { name: 'Permissions requested' });
+	await expect(consent.or(page.locator('#status'))).toBeVisible();
+	if (await consent.isVisible()) await page.getByRole('button', { name: 'Accept' }).click();
+	await page.waitForURL(`${siteUrl}**`);
+	await page.waitForFunction(() => (window as unknown as { app: PageApp }).app?.redirectResult !== undefined);
+}
+
+async function sessionCookie(context: BrowserContext) {
+	return (await context.cookies(emulator.url)).find((c) => c.name === `msemu_session_${new URL(emulator.url).port}`);
+}
+
+/**
+ * A browser restart: a new context holding only the cookies that had an expiry (Playwright reports
+ * session cookies with expires -1). Storage starts empty, so MSAL has no cached tokens and
+ * ssoSilent has to go through the hidden iframe and the emulator's session.
+ */
+async function restart(browser: Browser, context: BrowserContext): Promise<BrowserContext> {
+	const kept = (await context.cookies()).filter((c) => c.expires > 0);
+	await context.close();
+	const next = await browser.newContext();
+	await next.addCookies(kept);
+	return next;
+}
+
+/** The authorize requests a page's hidden iframes make, with their answers' frame headers. */
+function watchIframeAuthorize(page: Page): Array<{ url: URL; frameOptions?: string }> {
+	const seen: Array<{ url: URL; frameOptions?: string }> = [];
+	page.on('response', (response) => {
+		const request = response.request();
+		if (request.url().startsWith(`${emulator.url}/common/oauth2/v2.0/authorize`) && request.frame() !== page.mainFrame()) {
+			seen.push({ url: new URL(request.url()), frameOptions: response.headers()['x-frame-options'] });
+		}
+	});
+	return seen;
+}
+
+test('"Stay signed in?" Yes: Chromium keeps the Secure, SameSite=None cookie on http://localhost, and after a restart the hidden iframe signs in', async ({ browser }) => {
+	const first = await browser.newContext();
+	await signInAnswering(await first.newPage(), true);
+	const cookie = (await sessionCookie(first))!;
+	expect(cookie).toBeTruthy();
+	expect(cookie).toMatchObject({ secure: true, httpOnly: true, sameSite: 'None', path: '/' });
+	expect(cookie.expires).toBeGreaterThan(Date.now() / 1000 + 89 * 86400);
+
+	const second = await restart(browser, first);
+	try {
+		const page = await second.newPage();
+		const iframeRequests = watchIframeAuthorize(page);
+		await page.goto(siteUrl);
+		await app(page).ready();
+		const byHint = await app(page).ssoSilent({ loginHint: 'alice@contoso.test' });
+		expect(byHint.errorCode).toBeUndefined();
+		expect(byHint.username).toBe('alice@contoso.test');
+		expect(byHint.fromCache).toBe(false);
+		// MSAL's own hint for a known account: the id_token's opaque login_hint claim.
+		const byAccount = await app(page).ssoSilent({ useAccount: true });
+		expect(byAccount.username).toBe('alice@contoso.test');
+		expect((await app(page).me(byAccount.accessToken)).userPrincipalName).toBe('alice@contoso.test');
+		expect(iframeRequests).toHaveLength(2);
+		for (const { url, frameOptions } of iframeRequests) {
+			expect(url.searchParams.get('prompt')).toBe('none');
+			expect(url.searchParams.get('response_mode')).toBe('fragment');
+			expect(frameOptions).toBeUndefined();
+		}
+		expect(iframeRequests[0]!.url.searchParams.get('login_hint')).toBe('alice@contoso.test');
+		expect(iframeRequests[1]!.url.searchParams.get('login_hint')).not.toContain('@');
+	} finally {
+		await second.close();
+	}
+});
+
+test('"Stay signed in?" No: the hidden iframe signs in while the browser is open, and gets login_required after a restart', async ({ browser }) => {
+	const first = await browser.newContext();
+	const page = await first.newPage();
+	await signInAnswering(page, false);
+	const cookie = (await sessionCookie(first))!;
+	expect(cookie).toMatchObject({ secure: true, httpOnly: true, sameSite: 'None', expires: -1 });
+	// Same browser: the same-site iframe gets the session cookie.
+	expect((await app(page).ssoSilent({ loginHint: 'alice@contoso.test' })).username).toBe('alice@contoso.test');
+
+	const second = await restart(browser, first);
+	try {
+		expect(await sessionCookie(second)).toBeUndefined();
+		const reopened = await second.newPage();
+		await reopened.goto(siteUrl);
+		await app(reopened).ready();
+		expect((await app(reopened).ssoSilent({ loginHint: 'alice@contoso.test' })).errorCode).toBe('login_required');
+	} finally {
+		await second.close();
+	}
 });

@@ -33,6 +33,14 @@ export interface TokenLifetimes {
 	uploadSessionIdleSeconds: number;
 	uploadUrlSeconds: number;
 	downloadUrlSeconds: number;
+	/**
+	 * Sliding inactivity lifetime of the browser session kept after "Stay signed in?" → Yes (its
+	 * cookie's Max-Age). Microsoft: "Persistent tokens have a lifetime of 90 days. Anytime an SSO
+	 * session token is used within its validity period, the validity period is extended another
+	 * ... 90 days" (Configurable token lifetimes, "Single sign-on session tokens"); the identity
+	 * reference is silent on it.
+	 */
+	persistentSessionSeconds: number;
 }
 
 export const DEFAULT_LIFETIMES: TokenLifetimes = {
@@ -41,7 +49,8 @@ export const DEFAULT_LIFETIMES: TokenLifetimes = {
 	codeSeconds: 600,
 	uploadSessionIdleSeconds: 15 * 60,
 	uploadUrlSeconds: 24 * 3600,
-	downloadUrlSeconds: 3600
+	downloadUrlSeconds: 3600,
+	persistentSessionSeconds: 90 * 24 * 3600
 };
 
 export interface EmulatorSettings {
@@ -49,7 +58,14 @@ export interface EmulatorSettings {
 	exposeRetryAfter: boolean;
 	/** Let the sign-in page skip the consent step (consent is recorded as given). */
 	autoConsent: boolean;
+	/**
+	 * Ask "Stay signed in?" after a password sign-in, as Entra does unless the tenant's branding
+	 * turns "Show option to remain signed in" off (then the session is never persistent).
+	 */
+	staySignedInPrompt: boolean;
 }
+
+export const DEFAULT_SETTINGS: EmulatorSettings = { exposeRetryAfter: false, autoConsent: false, staySignedInPrompt: true };
 
 export interface EmulatorOptions {
 	dataDir: string;
@@ -83,7 +99,7 @@ export class Emulator {
 	readonly appOrigins: string[];
 	readonly fixturesDir: string;
 	lifetimes: TokenLifetimes;
-	settings: EmulatorSettings = { exposeRetryAfter: false, autoConsent: false };
+	settings: EmulatorSettings = { ...DEFAULT_SETTINGS };
 	extraRedirectUris: string[] = [];
 	url = '';
 	contentUrl = '';
@@ -209,7 +225,7 @@ export class Emulator {
 		this.clock.offsetMs = 0;
 		this.extraRedirectUris = [];
 		this.lifetimes = { ...DEFAULT_LIFETIMES, ...this.options.tokenLifetimes };
-		this.settings = { exposeRetryAfter: false, autoConsent: false };
+		this.settings = { ...DEFAULT_SETTINGS };
 		for (const listener of this.resetListeners) listener();
 		await this.seed();
 	}

@@ -105,7 +105,10 @@ describe('authorize', () => {
 		const wrong = await browser.post(action, { ctx: formContext(html), step: 'signin', action: 'signin', login: 'alice@contoso.test', password: 'nope' });
 		const wrongHtml = await wrong.text();
 		expect(wrongHtml).toContain('AADSTS50126');
-		const consent = await browser.post(action, { ctx: formContext(wrongHtml), step: 'signin', action: 'signin', login: 'alice@contoso.test', password: PASSWORD });
+		const kmsi = await browser.post(action, { ctx: formContext(wrongHtml), step: 'signin', action: 'signin', login: 'alice@contoso.test', password: PASSWORD });
+		const kmsiHtml = await kmsi.text();
+		expect(kmsiHtml).toContain('Stay signed in?');
+		const consent = await browser.post(action, { ctx: formContext(kmsiHtml), step: 'kmsi', action: 'no' });
 		const consentHtml = await consent.text();
 		expect(consentHtml).toContain('Files.ReadWrite');
 		const done = await browser.post(action, { ctx: formContext(consentHtml), step: 'consent', action: 'accept' });
@@ -176,10 +179,11 @@ describe('authorize', () => {
 		};
 		const seen: Array<string | undefined> = [];
 		for (const mode of ['query', 'fragment', 'form_post']) {
-			// Interactive: the sign-in page, then the consent page the first time.
+			// Interactive: the sign-in page, "Stay signed in?", then the consent page the first time.
 			const browser = new Browserless(h.em);
 			const signInPage = await (await browser.get(authorizeUrl(h.em, { response_mode: mode, state: mode, client_info: '1' }))).text();
-			let answer = await browser.post(action, { ctx: formContext(signInPage), step: 'signin', action: 'signin', login: 'alice@contoso.test', password: PASSWORD });
+			const kmsiPage = await (await browser.post(action, { ctx: formContext(signInPage), step: 'signin', action: 'signin', login: 'alice@contoso.test', password: PASSWORD })).text();
+			let answer = await browser.post(action, { ctx: formContext(kmsiPage), step: 'kmsi', action: 'no' });
 			if (mode === 'query') answer = await browser.post(action, { ctx: formContext(await answer.text()), step: 'consent', action: 'accept' });
 			seen.push(await clientInfoOf(answer, mode));
 			// From the session, and silently.

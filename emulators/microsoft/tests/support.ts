@@ -102,21 +102,49 @@ export function redirectParams(location: string): URLSearchParams {
 	return new URLSearchParams(url.hash ? url.hash.slice(1) : url.search);
 }
 
+/** One Set-Cookie header: name, value and attributes (lower-case names; flags map to true). */
+export function parseSetCookie(line: string): { name: string; value: string; attributes: Map<string, string | true> } {
+	const [pair = '', ...rest] = line.split(';');
+	const eq = pair.indexOf('=');
+	const attributes = new Map<string, string | true>();
+	for (const part of rest) {
+		const at = part.indexOf('=');
+		if (at < 0) attributes.set(part.trim().toLowerCase(), true);
+		else attributes.set(part.slice(0, at).trim().toLowerCase(), part.slice(at + 1).trim());
+	}
+	return { name: pair.slice(0, eq).trim(), value: pair.slice(eq + 1).trim(), attributes };
+}
+
+/**
+ * A cookie jar and the emulator's HTML forms, without a browser. Like a browser it keeps a cookie
+ * with Max-Age or Expires across `restart()` and drops session cookies there.
+ */
 export class Browserless {
-	cookies = new Map<string, string>();
+	cookies = new Map<string, { value: string; persistent: boolean }>();
 
 	constructor(private readonly em: MicrosoftEmulator) {}
 
 	private cookieHeader(): string {
-		return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+		return [...this.cookies].map(([k, c]) => `${k}=${c.value}`).join('; ');
 	}
 
 	private remember(response: Response): void {
-		for (const cookie of response.headers.getSetCookie()) {
-			const [pair] = cookie.split(';');
-			const eq = pair!.indexOf('=');
-			this.cookies.set(pair!.slice(0, eq), pair!.slice(eq + 1));
+		for (const line of response.headers.getSetCookie()) {
+			const { name, value, attributes } = parseSetCookie(line);
+			const maxAge = attributes.get('max-age');
+			const expires = attributes.get('expires');
+			const expiresAt = typeof expires === 'string' ? Date.parse(expires) : undefined;
+			if ((typeof maxAge === 'string' && Number(maxAge) <= 0) || (maxAge === undefined && expiresAt !== undefined && expiresAt <= Date.now())) {
+				this.cookies.delete(name);
+			} else {
+				this.cookies.set(name, { value, persistent: maxAge !== undefined || expiresAt !== undefined });
+			}
 		}
+	}
+
+	/** The browser closes and opens again: persistent cookies stay, session cookies are gone. */
+	restart(): void {
+		for (const [name, cookie] of this.cookies) if (!cookie.persistent) this.cookies.delete(name);
 	}
 
 	async get(url: string): Promise<Response> {
@@ -136,14 +164,22 @@ export class Browserless {
 		return response;
 	}
 
-	/** Signs in through the HTML pages and returns the final redirect's Location. */
-	async signIn(params: Record<string, string | undefined>, email = 'alice@contoso.test', password = PASSWORD): Promise<string> {
+	/**
+	 * Signs in through the HTML pages and returns the final redirect's Location. "Stay signed in?"
+	 * is answered No unless `staySignedIn` says otherwise.
+	 */
+	async signIn(params: Record<string, string | undefined>, email = 'alice@contoso.test', password = PASSWORD, options: { staySignedIn?: boolean } = {}): Promise<string> {
 		const action = `${this.em.url}/common/oauth2/v2.0/authorize`;
 		let response = await this.get(authorizeUrl(this.em, params));
 		if (response.status === 302) return response.headers.get('location')!;
 		let html = await response.text();
 		if (html.includes('name="step" value="signin"')) {
 			response = await this.post(action, { ctx: formContext(html), step: 'signin', action: 'signin', login: email, password });
+			if (response.status === 302) return response.headers.get('location')!;
+			html = await response.text();
+		}
+		if (html.includes('name="step" value="kmsi"')) {
+			response = await this.post(action, { ctx: formContext(html), step: 'kmsi', action: options.staySignedIn ? 'yes' : 'no' });
 			if (response.status === 302) return response.headers.get('location')!;
 			html = await response.text();
 		}

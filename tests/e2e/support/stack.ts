@@ -94,6 +94,10 @@ export async function completeMicrosoftSignIn(page: Page, email: string): Promis
 		await page.locator('#login').fill(email);
 		await page.locator('#password').fill(DEMO_PASSWORD);
 		await page.getByRole('button', { name: 'Sign in' }).click();
+		// "Stay signed in?" follows every password sign-in; No keeps the Microsoft session to this
+		// browser session, as before the emulator asked.
+		await expect(page.getByRole('heading', { name: 'Stay signed in?' })).toBeVisible();
+		await page.getByRole('button', { name: 'No', exact: true }).click();
 	}
 	const accept = page.getByRole('button', { name: 'Accept' });
 	await page.waitForLoadState();

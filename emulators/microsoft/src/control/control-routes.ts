@@ -221,7 +221,7 @@ export class ControlRoutes {
 			if (is('GET', 1)) return this.em.settings;
 			if (is('PUT', 1)) {
 				const body = await this.body(req);
-				for (const key of ['exposeRetryAfter', 'autoConsent'] as const) {
+				for (const key of ['exposeRetryAfter', 'autoConsent', 'staySignedInPrompt'] as const) {
 					if (body[key] === undefined) continue;
 					if (typeof body[key] !== 'boolean') throw new ControlError(400, `'${key}' must be a boolean.`);
 					this.em.settings[key] = body[key];

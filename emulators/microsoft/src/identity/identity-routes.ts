@@ -5,12 +5,14 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import type { Fault } from '../control/faults';
 import { CLIENT_ID, APP_NAME, type Emulator } from '../emulator';
 import { BodyTooLargeError, decodeComponent, encodeParams, header, MalformedEncodingError, readCookie, readSmallBody, redirect, sendEmpty, sendHtml, sendJson, type Headers } from '../http-util';
 import { ownEntry } from '../own-entry';
+import { readJsonFile, writeJsonFile } from '../storage/json-file';
 import type { Account } from './accounts';
-import { consentPage, formPostPage, messagePage, pickAccountPage, signInPage } from './pages';
+import { consentPage, formPostPage, messagePage, pickAccountPage, signInPage, staySignedInPage } from './pages';
 import { hasScope, isOidcScope, normalizeScope, resourceScopes, splitScopes, unknownScope } from './scopes';
 import { TokenService, type RefreshTokenPayload } from './tokens';
 
@@ -26,6 +28,8 @@ interface AuthorizeRequest {
 	codeChallengeMethod?: 'S256' | 'plain';
 	prompt?: 'none' | 'login' | 'select_account' | 'consent';
 	loginHint?: string;
+	/** Accepted and ignored: it only skips home-realm discovery, which has nothing to skip here. */
+	domainHint?: string;
 	clientInfo: boolean;
 }
 
@@ -41,12 +45,27 @@ interface AuthorizationCode {
 interface BrowserSession {
 	/** Signed-in accounts and when each signed in. */
 	accounts: Map<string, number>;
+	/** "Stay signed in?" was answered Yes: the cookie outlives the browser. */
+	persistent: boolean;
+	/** Last sign-in or SSO answer from this session (emulator ms); persistent sessions slide from it. */
+	lastUsed: number;
+}
+
+/** Persistent sessions as kept in `sessions.json`, so they outlive an emulator restart too. */
+interface PersistedSessions {
+	version: 1;
+	sessions: Array<{ id: string; accounts: Array<[string, number]>; lastUsed: number }>;
 }
 
 interface Interaction {
 	request: AuthorizeRequest;
 	createdAt: number;
 	accountId?: string;
+	/**
+	 * Set by a password sign-in until "Stay signed in?" is answered: the session that sign-in
+	 * made. The answer counts only from the browser holding that session's cookie (CSRF).
+	 */
+	kmsiSession?: string;
 }
 
 const TENANT_ALIASES = new Set(['common', 'organizations', 'consumers']);
@@ -64,6 +83,18 @@ class AadError extends Error {
 	}
 }
 
+/**
+ * Sends one of the pages a person reads (sign-in, "Stay signed in?", picker, consent, errors,
+ * signed out). Entra refuses to render any page that needs the person inside a frame, with
+ * `X-Frame-Options: DENY` (Microsoft in MicrosoftDocs/azure-docs#114759; MSAL's "Using MSAL in
+ * iframed apps"): a hidden iframe can only ever be answered by the redirect back to the app,
+ * which carries no framing header (the identity reference, §10.5, describes that iframe flow but
+ * not the headers). CSP `frame-ancestors` is not sent: only X-Frame-Options is documented.
+ */
+function sendPage(res: ServerResponse, status: number, html: string, headers: Headers = {}): void {
+	sendHtml(res, status, html, { 'X-Frame-Options': 'DENY', ...headers });
+}
+
 function aadTimestamp(ms: number): string {
 	return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
@@ -76,10 +107,12 @@ export class IdentityRoutes {
 
 	constructor(private readonly em: Emulator) {
 		this.tokens = new TokenService(em);
+		this.loadSessions();
 		em.resetListeners.push(() => {
 			this.codes.clear();
 			this.sessions.clear();
 			this.interactions.clear();
+			this.saveSessions();
 		});
 	}
 
@@ -100,7 +133,7 @@ export class IdentityRoutes {
 			if (!(error instanceof MalformedEncodingError)) throw error;
 			const invalid = new AadError('invalid_request', 900023, `Specified tenant identifier '${match[1]}' is neither a valid DNS name, nor a valid external domain.`);
 			// Each endpoint answers in the shape it uses for other bad requests: a page or JSON.
-			if (page) sendHtml(res, 400, messagePage('Sign-in error', `AADSTS${invalid.code}: ${invalid.description}`));
+			if (page) sendPage(res, 400, messagePage('Sign-in error', `AADSTS${invalid.code}: ${invalid.description}`));
 			else this.sendTokenError(req, res, url, invalid);
 			return true;
 		}
@@ -114,9 +147,9 @@ export class IdentityRoutes {
 			if (!page || res.headersSent) throw error;
 			// Only the pages read the session cookie, whose value the client may have mangled.
 			if (error instanceof MalformedEncodingError) {
-				sendHtml(res, 400, messagePage('Sign-in error', `AADSTS90100: The sign-in session cookie is not valid: ${error.message} Clear this site's cookies and try again.`));
+				sendPage(res, 400, messagePage('Sign-in error', `AADSTS90100: The sign-in session cookie is not valid: ${error.message} Clear this site's cookies and try again.`));
 			} else if (error instanceof BodyTooLargeError) {
-				sendHtml(res, 400, messagePage('Sign-in error', 'AADSTS90015: The request is too large.'));
+				sendPage(res, 400, messagePage('Sign-in error', 'AADSTS90015: The request is too large.'));
 			} else throw error;
 		}
 		return true;
@@ -186,7 +219,7 @@ export class IdentityRoutes {
 
 	private async authorize(req: IncomingMessage, res: ServerResponse, url: URL, tenant: string): Promise<void> {
 		if (req.method !== 'GET' && req.method !== 'POST') {
-			sendHtml(res, 405, messagePage('Sign-in error', 'AADSTS900561: The endpoint only accepts GET and POST requests.'), { Allow: 'GET, POST' });
+			sendPage(res, 405, messagePage('Sign-in error', 'AADSTS900561: The endpoint only accepts GET and POST requests.'), { Allow: 'GET, POST' });
 			return;
 		}
 		const params = await this.formOrQuery(req, url);
@@ -197,7 +230,7 @@ export class IdentityRoutes {
 		}
 		const parsed = this.parseAuthorize(params, tenant);
 		if ('page' in parsed) {
-			sendHtml(res, 400, messagePage('Sign-in error', parsed.page));
+			sendPage(res, 400, messagePage('Sign-in error', parsed.page));
 			return;
 		}
 		if ('redirectError' in parsed) {
@@ -209,16 +242,22 @@ export class IdentityRoutes {
 			return;
 		}
 		const request = parsed.request;
-		const session = this.sessionOf(req);
+		const sid = this.sessionId(req);
+		const session = sid ? this.sessions.get(sid) : undefined;
 		const signedIn = session ? [...session.accounts.keys()].map((id) => this.em.accountById(id)).filter((a): a is Account => !!a) : [];
-		const hinted = request.loginHint ? signedIn.find((a) => a.email === request.loginHint!.toLowerCase()) : undefined;
-		const single = hinted ?? (signedIn.length === 1 && !request.loginHint ? signedIn[0] : undefined);
+		const hint = request.loginHint !== undefined ? parseLoginHint(request.loginHint) : undefined;
+		const hinted = hint ? signedIn.find((a) => a.id === hint.oid || a.email === hint.email) : undefined;
+		const single = hinted ?? (signedIn.length === 1 && !hint ? signedIn[0] : undefined);
 
 		if (request.prompt === 'none') {
+			// Reference §3 and §10.5: no UI; login_required (AADSTS50058) when the session has no
+			// user, several and no hint, or none matching the login_hint. This is also how a
+			// session cookie that did not survive a browser restart ends.
 			if (!single) {
+				const why = signedIn.length === 0 ? 'no user is signed in' : hint ? 'none of the currently signed in user(s) match the requested login hint' : 'more than one user is signed in and no login hint says which';
 				this.sendAuthorizeResponse(res, request, {
 					error: 'login_required',
-					error_description: this.describe(new AadError('login_required', 50058, 'A silent sign-in request was sent but no user is signed in.')),
+					error_description: this.describe(new AadError('login_required', 50058, `A silent sign-in request was sent but ${why}.`)),
 					state: request.state
 				});
 				return;
@@ -231,7 +270,7 @@ export class IdentityRoutes {
 				});
 				return;
 			}
-			this.issueCode(res, request, single, session!.accounts.get(single.id)!, this.sessionId(req)!);
+			this.issueCode(res, request, single, session!.accounts.get(single.id)!, sid!);
 			return;
 		}
 		const interaction = this.newInteraction(request);
@@ -241,7 +280,7 @@ export class IdentityRoutes {
 		}
 		if (request.prompt !== 'login' && single) {
 			interaction.accountId = single.id;
-			await this.afterSignIn(req, res, url, interaction, single);
+			await this.afterSignIn(req, res, url, interaction, single, sid);
 			return;
 		}
 		this.showSignIn(res, url, interaction);
@@ -274,6 +313,7 @@ export class IdentityRoutes {
 			state: params.get('state') ?? undefined,
 			nonce: params.get('nonce') ?? undefined,
 			loginHint: params.get('login_hint') ?? undefined,
+			domainHint: params.get('domain_hint') ?? undefined,
 			clientInfo: params.get('client_info') === '1'
 		};
 		const fail = (error: AadError) => ({ redirectError: error, request });
@@ -326,14 +366,14 @@ export class IdentityRoutes {
 	}
 
 	private showSignIn(res: ServerResponse, url: URL, interaction: { id: string } & Interaction, error?: string, login?: string): void {
-		sendHtml(
+		sendPage(
 			res,
 			200,
 			signInPage({
 				action: this.actionUrl(url, interaction.request),
 				ctx: interaction.id,
 				appName: APP_NAME,
-				login: login ?? interaction.request.loginHint,
+				login: login ?? this.hintedEmail(interaction.request),
 				accounts: this.em.listAccounts().map((a) => a.email),
 				error
 			})
@@ -341,7 +381,7 @@ export class IdentityRoutes {
 	}
 
 	private showPicker(res: ServerResponse, url: URL, interaction: { id: string } & Interaction, accounts: Account[]): void {
-		sendHtml(
+		sendPage(
 			res,
 			200,
 			pickAccountPage({
@@ -356,7 +396,7 @@ export class IdentityRoutes {
 	private async continueInteraction(req: IncomingMessage, res: ServerResponse, url: URL, ctx: string, form: URLSearchParams): Promise<void> {
 		const stored = this.interactions.get(ctx);
 		if (!stored || this.em.clock.now() - stored.createdAt > INTERACTION_MS) {
-			sendHtml(res, 400, messagePage('Sign-in error', 'AADSTS90015: The sign-in request has expired or is unknown. Start again from the application.'));
+			sendPage(res, 400, messagePage('Sign-in error', 'AADSTS90015: The sign-in request has expired or is unknown. Start again from the application.'));
 			return;
 		}
 		const interaction = Object.assign(stored, { id: ctx });
@@ -395,8 +435,31 @@ export class IdentityRoutes {
 				this.showSignIn(res, url, interaction, 'AADSTS50126: Error validating credentials due to invalid username or password.', login);
 				return;
 			}
-			const sid = this.signIn(req, res, account);
+			const sid = this.signIn(req, account);
 			interaction.accountId = account.id;
+			if (this.em.settings.staySignedInPrompt) {
+				interaction.kmsiSession = sid;
+				this.showStaySignedIn(res, url, interaction, account, sid);
+				return;
+			}
+			// With the question turned off, Entra never keeps the session past the browser.
+			this.setPersistent(sid, false);
+			await this.afterSignIn(req, res, url, interaction, account, sid);
+			return;
+		}
+		if (step === 'kmsi') {
+			// The answer counts only from the browser whose sign-in asked it: the form's ctx must
+			// come with the session cookie that sign-in set. A page elsewhere can post a ctx of its
+			// own (from its own sign-in) but never with this browser's cookie, so it cannot make
+			// someone else's session persistent or plant its own session here. One answer per sign-in.
+			const sid = this.sessionId(req);
+			const account = interaction.accountId ? this.em.accountById(interaction.accountId) : undefined;
+			if (!interaction.kmsiSession || sid !== interaction.kmsiSession || !account || (action !== 'yes' && action !== 'no')) {
+				sendPage(res, 400, messagePage('Sign-in error', 'AADSTS90100: This "Stay signed in?" answer does not belong to a sign-in in this browser. Start again from the application.'));
+				return;
+			}
+			interaction.kmsiSession = undefined;
+			this.setPersistent(sid, action === 'yes');
 			await this.afterSignIn(req, res, url, interaction, account, sid);
 			return;
 		}
@@ -410,30 +473,37 @@ export class IdentityRoutes {
 			this.finish(req, res, interaction, account);
 			return;
 		}
-		sendHtml(res, 400, messagePage('Sign-in error', 'AADSTS90100: The sign-in form was not understood.'));
+		sendPage(res, 400, messagePage('Sign-in error', 'AADSTS90100: The sign-in form was not understood.'));
 	}
 
+	private showStaySignedIn(res: ServerResponse, url: URL, interaction: { id: string } & Interaction, account: Account, sid: string): void {
+		sendPage(
+			res,
+			200,
+			staySignedInPage({ action: this.actionUrl(url, interaction.request), ctx: interaction.id, email: account.email, lifetime: durationText(this.em.lifetimes.persistentSessionSeconds) }),
+			// The session exists from the password on; until the answer its cookie is a session cookie
+			// (or stays persistent if this browser's session already was).
+			this.sessionCookie(sid)
+		);
+	}
+
+	/** `sid`: the browser session, when known (a sign-in in this very request has not reached the cookie yet). */
 	private async afterSignIn(req: IncomingMessage, res: ServerResponse, url: URL, interaction: { id: string } & Interaction, account: Account, sid?: string): Promise<void> {
 		const request = interaction.request;
 		if (this.em.settings.autoConsent) this.recordConsent(account, request);
 		if (request.prompt === 'consent' || !this.hasConsent(account, request)) {
 			const wanted = resourceScopes(request.scopes);
-			sendHtml(res, 200, consentPage({ action: this.actionUrl(url, request), ctx: interaction.id, appName: APP_NAME, email: account.email, scopes: wanted }), sid ? this.sessionCookie(sid) : {});
+			sendPage(res, 200, consentPage({ action: this.actionUrl(url, request), ctx: interaction.id, appName: APP_NAME, email: account.email, scopes: wanted }), sid ? this.sessionCookie(sid) : {});
 			return;
 		}
 		this.finish(req, res, interaction, account, sid);
 	}
 
-	private finish(req: IncomingMessage, res: ServerResponse, interaction: { id: string } & Interaction, account: Account, newSid?: string): void {
+	private finish(req: IncomingMessage, res: ServerResponse, interaction: { id: string } & Interaction, account: Account, knownSid?: string): void {
 		this.interactions.delete(interaction.id);
-		let sid = newSid ?? this.sessionId(req);
-		let headers: Headers = newSid ? this.sessionCookie(newSid) : {};
-		if (!sid) {
-			sid = this.signIn(req, res, account);
-			headers = this.sessionCookie(sid);
-		}
+		const sid = knownSid ?? this.sessionId(req) ?? this.signIn(req, account);
 		const authTime = this.sessions.get(sid)?.accounts.get(account.id) ?? this.em.clock.now();
-		this.issueCode(res, interaction.request, account, authTime, sid, headers);
+		this.issueCode(res, interaction.request, account, authTime, sid);
 	}
 
 	private hasConsent(account: Account, request: AuthorizeRequest): boolean {
@@ -450,9 +520,21 @@ export class IdentityRoutes {
 
 	// ---- browser session ----
 
+	/**
+	 * The browser's session, if its cookie names a live one. A persistent session ends after
+	 * `persistentSessionSeconds` without use (Microsoft: 90 days, extended by each use); a
+	 * session-only one lasts as long as the browser keeps its cookie, as before.
+	 */
 	private sessionId(req: IncomingMessage): string | undefined {
 		const id = readCookie(req, this.cookieName);
-		return id && this.sessions.has(id) ? id : undefined;
+		const session = id === undefined ? undefined : this.sessions.get(id);
+		if (!session) return undefined;
+		if (session.persistent && this.em.clock.now() - session.lastUsed > this.em.lifetimes.persistentSessionSeconds * 1000) {
+			this.sessions.delete(id!);
+			this.saveSessions();
+			return undefined;
+		}
+		return id;
 	}
 
 	private sessionOf(req: IncomingMessage): BrowserSession | undefined {
@@ -460,23 +542,98 @@ export class IdentityRoutes {
 		return id ? this.sessions.get(id) : undefined;
 	}
 
-	private signIn(req: IncomingMessage, res: ServerResponse, account: Account): string {
+	/** Adds the account to this browser's session (a new one if there is none) and returns its id. */
+	private signIn(req: IncomingMessage, account: Account): string {
+		const now = this.em.clock.now();
 		let sid = this.sessionId(req);
 		if (!sid) {
 			sid = randomUUID();
-			this.sessions.set(sid, { accounts: new Map() });
+			this.sessions.set(sid, { accounts: new Map(), persistent: false, lastUsed: now });
 		}
-		this.sessions.get(sid)!.accounts.set(account.id, this.em.clock.now());
+		const session = this.sessions.get(sid)!;
+		session.accounts.set(account.id, now);
+		session.lastUsed = now;
+		if (session.persistent) this.saveSessions();
 		return sid;
 	}
 
+	/** The "Stay signed in?" answer: the whole browser session keeps it (one cookie, as one answer per browser). */
+	private setPersistent(sid: string, persistent: boolean): void {
+		const session = this.sessions.get(sid);
+		if (!session) return;
+		session.persistent = persistent;
+		session.lastUsed = this.em.clock.now();
+		this.saveSessions();
+	}
+
+	/**
+	 * The session cookie: persistent (Max-Age and Expires) after "Stay signed in?" → Yes, else a
+	 * session cookie the browser drops when it closes. Microsoft's docs: "Persistent session
+	 * tokens are stored as persistent cookies ... Non-persistent session tokens are stored as
+	 * session cookies" (Web browser cookies used in Microsoft Entra authentication: ESTSAUTH /
+	 * ESTSAUTHPERSISTENT). `SameSite=None; Secure` as Entra's cookies: browsers accept Secure
+	 * cookies from http://localhost (a potentially trustworthy origin), and None lets the cookie
+	 * reach a hidden iframe even when the app is on another site. The identity reference is silent
+	 * on cookies; emulators/README.md explains the choice.
+	 */
 	private sessionCookie(sid: string): Headers {
-		return { 'Set-Cookie': `${this.cookieName}=${sid}; Path=/; HttpOnly; SameSite=Lax` };
+		const attributes = ['Path=/'];
+		if (this.sessions.get(sid)?.persistent) {
+			const seconds = this.em.lifetimes.persistentSessionSeconds;
+			// A browser counts the cookie's life in real time, not on the emulator's clock; the
+			// session itself ends on the emulator's clock (sessionId), which tests move forward.
+			attributes.push(`Max-Age=${seconds}`, `Expires=${new Date(Date.now() + seconds * 1000).toUTCString()}`);
+		}
+		attributes.push('HttpOnly', 'Secure', 'SameSite=None');
+		return { 'Set-Cookie': `${this.cookieName}=${sid}; ${attributes.join('; ')}` };
+	}
+
+	/** Deletes the cookie (logout), whichever kind it was. */
+	private expiredSessionCookie(): Headers {
+		return { 'Set-Cookie': `${this.cookieName}=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; SameSite=None` };
+	}
+
+	private get sessionsFile(): string {
+		return join(this.em.dataDir, 'sessions.json');
+	}
+
+	/** Persistent sessions from the data folder, so that "Stay signed in" also survives an emulator restart. */
+	private loadSessions(): void {
+		let stored: PersistedSessions | undefined;
+		try {
+			stored = readJsonFile<PersistedSessions>(this.sessionsFile);
+		} catch {
+			stored = undefined; // a damaged file costs only the sessions in it
+		}
+		for (const entry of Array.isArray(stored?.sessions) ? stored.sessions : []) {
+			if (typeof entry?.id !== 'string' || !Array.isArray(entry.accounts) || typeof entry.lastUsed !== 'number') continue;
+			const accounts = entry.accounts.filter((a): a is [string, number] => Array.isArray(a) && typeof a[0] === 'string' && typeof a[1] === 'number');
+			this.sessions.set(entry.id, { accounts: new Map(accounts), persistent: true, lastUsed: entry.lastUsed });
+		}
+	}
+
+	private saveSessions(): void {
+		const sessions = [...this.sessions].filter(([, s]) => s.persistent).map(([id, s]) => ({ id, accounts: [...s.accounts], lastUsed: s.lastUsed }));
+		writeJsonFile(this.sessionsFile, { version: 1, sessions } satisfies PersistedSessions);
+	}
+
+	/** The e-mail a login_hint names, to fill in on the sign-in page. */
+	private hintedEmail(request: AuthorizeRequest): string | undefined {
+		if (request.loginHint === undefined) return undefined;
+		const hint = parseLoginHint(request.loginHint);
+		return hint.email ?? (hint.oid ? this.em.accountById(hint.oid)?.email : undefined);
 	}
 
 	// ---- authorize responses ----
 
-	private issueCode(res: ServerResponse, request: AuthorizeRequest, account: Account, authTime: number, sid: string, headers: Headers = {}): void {
+	/** Answers with a code from browser session `sid`; the use extends a persistent session and its cookie. */
+	private issueCode(res: ServerResponse, request: AuthorizeRequest, account: Account, authTime: number, sid: string): void {
+		const session = this.sessions.get(sid);
+		if (session) {
+			session.lastUsed = this.em.clock.now();
+			if (session.persistent) this.saveSessions();
+		}
+		const headers = this.sessionCookie(sid);
 		const code = `1.${randomBytes(48).toString('base64url')}`;
 		this.codes.set(code, { request, accountId: account.id, createdAt: this.em.clock.now(), authTime, sid, redeemed: false });
 		this.sendAuthorizeResponse(
@@ -517,33 +674,36 @@ export class IdentityRoutes {
 
 	private async logout(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
 		const params = await this.formOrQuery(req, url);
+		const hadCookie = readCookie(req, this.cookieName) !== undefined;
 		const sid = this.sessionId(req);
 		const hint = params.get('logout_hint');
+		let ended = hadCookie && !sid;
 		if (sid) {
+			// Reference §8: logout_hint (the id_token's login_hint claim) names the one account to
+			// sign out; without it the whole browser session ends, persistent or not.
 			const session = this.sessions.get(sid)!;
-			let hinted: string | undefined;
-			if (hint) {
-				try {
-					hinted = (JSON.parse(Buffer.from(hint, 'base64url').toString('utf8')) as { oid?: string }).oid;
-				} catch {
-					hinted = undefined;
-				}
-			}
+			const hinted = hint ? parseLoginHint(hint).oid : undefined;
 			if (hinted && session.accounts.has(hinted)) session.accounts.delete(hinted);
 			else session.accounts.clear();
-			if (session.accounts.size === 0) this.sessions.delete(sid);
+			if (session.accounts.size === 0) {
+				this.sessions.delete(sid);
+				ended = true;
+			}
+			this.saveSessions();
 		}
+		// An ended session's cookie is deleted, a persistent one included, so nothing is left to restore.
+		const cookie = ended ? this.expiredSessionCookie() : {};
 		const target = params.get('post_logout_redirect_uri');
 		if (target) {
 			if (!this.em.redirectUris().includes(target)) {
-				sendHtml(res, 400, messagePage('Sign-out error', `AADSTS50011: The post_logout_redirect_uri '${target}' does not match a redirect URI registered for the application.`));
+				sendPage(res, 400, messagePage('Sign-out error', `AADSTS50011: The post_logout_redirect_uri '${target}' does not match a redirect URI registered for the application.`), cookie);
 				return;
 			}
 			const state = params.get('state');
-			redirect(res, state ? `${target}${target.includes('?') ? '&' : '?'}${encodeParams({ state })}` : target);
+			redirect(res, state ? `${target}${target.includes('?') ? '&' : '?'}${encodeParams({ state })}` : target, cookie);
 			return;
 		}
-		sendHtml(res, 200, messagePage('You signed out of your account', "It's a good idea to close all browser windows."));
+		sendPage(res, 200, messagePage('You signed out of your account', "It's a good idea to close all browser windows."), cookie);
 	}
 
 	// ---- token ----
@@ -805,4 +965,34 @@ function spaLifetimeText(seconds: number): string {
 	const mm = String(Math.floor((rest % 3600) / 60)).padStart(2, '0');
 	const ss = String(rest % 60).padStart(2, '0');
 	return `${days}.${hh}:${mm}:${ss}`;
+}
+
+/**
+ * A login_hint (or logout_hint): an e-mail address, or the opaque `login_hint` claim of an
+ * id_token from this emulator (base64url JSON `{oid, tid, upn}`), which MSAL sends in preference
+ * to the username (reference §6, §10.8; msal-common's Authorize.createAuthorizeUrlQueryString).
+ */
+function parseLoginHint(hint: string): { email?: string; oid?: string } {
+	const text = hint.trim();
+	if (!text.includes('@')) {
+		try {
+			const claim: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+			if (claim && typeof claim === 'object') {
+				const { oid, upn } = claim as Record<string, unknown>;
+				return { oid: typeof oid === 'string' ? oid : undefined, email: typeof upn === 'string' ? upn.toLowerCase() : undefined };
+			}
+		} catch {
+			// not the opaque form: taken as a user name below
+		}
+	}
+	return { email: text.toLowerCase() };
+}
+
+/** "90 days", "1 hour": the persistent-session lifetime in the page's words. */
+function durationText(seconds: number): string {
+	const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+	if (seconds % 86400 === 0) return unit(seconds / 86400, 'day');
+	if (seconds % 3600 === 0) return unit(seconds / 3600, 'hour');
+	if (seconds % 60 === 0) return unit(seconds / 60, 'minute');
+	return unit(seconds, 'second');
 }

@@ -55,6 +55,23 @@ export function consentPage(args: { action: string; ctx: string; appName: string
 	);
 }
 
+/**
+ * "Stay signed in?", asked after a password sign-in as Entra's sign-in page does. Yes keeps the
+ * browser session across browser restarts (a persistent cookie); No keeps it until the browser
+ * closes. Like the other forms it carries only the interaction's `ctx`, never the request itself.
+ */
+export function staySignedInPage(args: { action: string; ctx: string; email: string; lifetime: string }): string {
+	return page(
+		'Stay signed in?',
+		`<p>${escapeHtml(args.email)}</p><h1 id="kmsi-title">Stay signed in?</h1>
+<form method="post" action="${escapeHtml(args.action)}" aria-labelledby="kmsi-title" aria-describedby="kmsi-help">
+<input type="hidden" name="ctx" value="${escapeHtml(args.ctx)}"><input type="hidden" name="step" value="kmsi">
+<p id="kmsi-help">Do this to reduce the number of times you are asked to sign in. Yes keeps you signed in on this browser after it closes; the sign-in then ends after ${escapeHtml(args.lifetime)} without use. Choose No on a shared computer.</p>
+<div class="actions"><button type="submit" name="action" value="no">No</button><button type="submit" name="action" value="yes">Yes</button></div>
+</form>`
+	);
+}
+
 export function messagePage(title: string, message: string): string {
 	return page(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>`);
 }
