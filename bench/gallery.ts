@@ -80,7 +80,7 @@ async function seed(): Promise<{ email: string; microsoft: string; productId: st
 			})
 		);
 	await control('POST', '/accounts', { email: microsoft, password: PASSWORD, quotaTotal: 1024 ** 4 });
-	await control('PUT', '/settings', { autoConsent: true });
+	await control('PUT', '/settings', { autoConsent: true, staySignedInPrompt: false });
 	const items = Array.from({ length: VIDEOS }, (_, i) => ({
 		name: `Take ${String(i + 1).padStart(4, '0')}.mp4`,
 		size: 50_000_000 + i * 1000,
