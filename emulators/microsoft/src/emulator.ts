@@ -67,6 +67,21 @@ export interface EmulatorSettings {
 
 export const DEFAULT_SETTINGS: EmulatorSettings = { exposeRetryAfter: false, autoConsent: false, staySignedInPrompt: true };
 
+/** One PUT received on an upload URL, for the control API's fragment log (times are wall-clock ms, not the emulator clock). */
+export interface FragmentLogEntry {
+	driveId: string;
+	sessionId: string;
+	contentRange: string | null;
+	receivedAt: number;
+	/** When the response was sent or the connection closed; null while the request is in flight. */
+	endedAt: number | null;
+	/** The status sent, or null when the connection closed before a response (dropped or aborted). */
+	status: number | null;
+}
+
+/** The fragment log keeps this many of the newest entries. */
+export const FRAGMENT_LOG_LIMIT = 10_000;
+
 export interface EmulatorOptions {
 	dataDir: string;
 	appOrigins?: string[];
@@ -106,6 +121,8 @@ export class Emulator {
 	private accounts: Account[] = [];
 	private drives = new Map<string, DriveStore>();
 	private keys!: { privateKey: CryptoKey; publicJwk: JWK; kid: string; secret: Buffer };
+	/** Fragment PUTs received on upload URLs, oldest first (GET /_emulator/drives/{account}/fragments). */
+	readonly fragmentLog: FragmentLogEntry[] = [];
 	/** Called on reset so the identity side can drop sessions and codes. */
 	readonly resetListeners: Array<() => void> = [];
 
@@ -222,6 +239,7 @@ export class Emulator {
 
 	async reset(): Promise<void> {
 		this.faults.clear();
+		this.fragmentLog.length = 0;
 		this.clock.offsetMs = 0;
 		this.extraRedirectUris = [];
 		this.lifetimes = { ...DEFAULT_LIFETIMES, ...this.options.tokenLifetimes };

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { ContentRoutes } from './content/content-routes';
 import { ControlRoutes } from './control/control-routes';
 import type { Fault, RequestKind } from './control/faults';
-import { Emulator, type TokenLifetimes } from './emulator';
+import { Emulator, FRAGMENT_LOG_LIMIT, type FragmentLogEntry, type TokenLifetimes } from './emulator';
 import { GraphRoutes } from './graph/graph-routes';
 import { removeExpiredSessions } from './graph/uploads';
 import { decodeComponent, escapeHtml, header, isLoopback, MalformedEncodingError, newRequestId, sendHtml, sendJson, sleep } from './http-util';
@@ -100,6 +100,26 @@ async function prelude(fault: Fault | undefined, req: IncomingMessage, streamedK
 	return undefined;
 }
 
+/** Notes a fragment PUT as it arrives, and when and how it ended, for the control API. */
+function logFragment(em: Emulator, url: URL, req: IncomingMessage, res: ServerResponse): void {
+	const match = /^\/up\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+	if (!match) return;
+	const entry: FragmentLogEntry = {
+		driveId: decodeURIComponent(match[1]!),
+		sessionId: match[2]!,
+		contentRange: header(req, 'content-range') ?? null,
+		receivedAt: Date.now(),
+		endedAt: null,
+		status: null
+	};
+	em.fragmentLog.push(entry);
+	if (em.fragmentLog.length > FRAGMENT_LOG_LIMIT) em.fragmentLog.splice(0, em.fragmentLog.length - FRAGMENT_LOG_LIMIT);
+	res.once('close', () => {
+		entry.endedAt = Date.now();
+		entry.status = res.writableFinished ? res.statusCode : null;
+	});
+}
+
 export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions): Promise<MicrosoftEmulator> {
 	const em = new Emulator({ dataDir: options.dataDir, appOrigins: options.appOrigins, tokenLifetimes: options.tokenLifetimes, fixturesDir: options.fixturesDir, quiet: options.quiet });
 	const identity = new IdentityRoutes(em);
@@ -147,6 +167,7 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions):
 		const url = new URL(req.url ?? '/', em.contentUrl);
 		const method = req.method ?? 'GET';
 		const kind: RequestKind | undefined = method === 'OPTIONS' ? undefined : url.pathname.startsWith('/up/') ? 'fragment' : 'download';
+		if (kind === 'fragment' && method === 'PUT') logFragment(em, url, req, res);
 		const fault = kind ? em.faults.take(kind, method, url.pathname) : undefined;
 		await prelude(fault, req, true);
 		await content.handle(req, res, url, () => fault);

@@ -214,6 +214,25 @@ describe('faults', () => {
 		expect((await r.json()).error.message).toBe('The upload session was not found');
 	});
 
+	it('logs every fragment PUT with when it arrived and how it ended', async () => {
+		const url = await uploadSession();
+		await control(h.em, 'POST', '/faults', { kind: 'fragment', method: 'PUT', latencyMs: 200, count: 1 });
+		const before = Date.now();
+		expect((await put(url, pattern(UNIT), 0, UNIT * 2)).status).toBe(202);
+		await control(h.em, 'POST', '/faults', { kind: 'fragment', method: 'PUT', dropAfterBytes: 50_000 });
+		await expect(put(url, pattern(UNIT), UNIT, UNIT * 2)).rejects.toThrow();
+		const { fragments } = await control(h.em, 'GET', '/drives/alice@contoso.test/fragments');
+		expect(fragments).toMatchObject([
+			{ contentRange: `bytes 0-${UNIT - 1}/${UNIT * 2}`, start: 0, end: UNIT, status: 202 },
+			{ start: UNIT, end: UNIT * 2, status: null }
+		]);
+		expect(fragments[0].receivedAt).toBeGreaterThanOrEqual(before);
+		expect(fragments[0].endedAt - fragments[0].receivedAt).toBeGreaterThanOrEqual(190);
+		expect((await control(h.em, 'GET', '/drives/bob@contoso.test/fragments')).fragments).toEqual([]);
+		await control(h.em, 'POST', '/reset');
+		expect((await control(h.em, 'GET', '/drives/alice@contoso.test/fragments')).fragments).toEqual([]);
+	});
+
 	it('adds latency', async () => {
 		await control(h.em, 'POST', '/faults', { kind: 'graph', latencyMs: 300 });
 		const started = Date.now();

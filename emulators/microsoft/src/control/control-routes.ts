@@ -168,6 +168,24 @@ export class ControlRoutes {
 					}))
 				};
 			}
+			if (third === 'fragments' && is('GET', 3)) {
+				return {
+					fragments: this.em.fragmentLog
+						.filter((entry) => entry.driveId === drive.id)
+						.map((entry) => {
+							const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(entry.contentRange ?? '');
+							return {
+								sessionId: entry.sessionId,
+								contentRange: entry.contentRange,
+								start: range ? Number(range[1]) : null,
+								end: range ? Number(range[2]) + 1 : null,
+								receivedAt: entry.receivedAt,
+								endedAt: entry.endedAt,
+								status: entry.status
+							};
+						})
+				};
+			}
 			if (third === 'seed' && is('POST', 3)) {
 				const body = await this.body(req);
 				const start = typeof body.path === 'string' ? body.path.split('/').filter(Boolean) : [];
