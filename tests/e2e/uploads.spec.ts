@@ -202,7 +202,8 @@ test.describe('uploading videos', () => {
 		try {
 			await choose(page, [video]);
 			const job = item(page, 'reeldrive-offline.mp4');
-			await expect(job).toContainText('Uploading');
+			// Queueing 60 MiB takes as long as this machine needs: wait for the state, not a duration.
+			await expect(job).toContainText('Uploading', { timeout: 60_000 });
 			await context.setOffline(true);
 			await expect(job).toContainText(/Paused|offline/i, { timeout: 30_000 });
 			await expect(job.getByRole('button', { name: 'Retry' })).toHaveCount(0);

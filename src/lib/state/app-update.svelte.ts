@@ -52,17 +52,9 @@ export class AppUpdateManager {
 	 */
 	workerAvailable(): Promise<boolean> {
 		if (typeof navigator === 'undefined' || !('serviceWorker' in navigator)) return Promise.resolve(false);
-		return this.#available ?? withinBound(navigator.serviceWorker.getRegistration().then((registration) => !!registration?.active), false);
-	}
-
-	/** Activates the waiting version; the page reloads once it has taken control. */
-	applyUpdate(): void {
-		this.#reloadWhenControlled = true;
-		this.#workbox?.messageSkipWaiting();
-	}
-
-	dismiss(): void {
-		this.updateReady = false;
+		// A page a worker controls has one, offline too (a registration's update check may fail then).
+		if (navigator.serviceWorker.controller) return Promise.resolve(true);
+		return withinBound(this.#available ?? navigator.serviceWorker.getRegistration().then((registration) => !!registration?.active), false);
 	}
 }
 

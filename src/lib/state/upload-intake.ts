@@ -100,9 +100,12 @@ export async function queueFiles(files: readonly File[], productId: string | nul
 	return { results, records };
 }
 
-/** Bytes this origin may still store, asking first that its storage be kept (persistent). */
+/**
+ * Bytes this origin may still store. Asks first that its storage be kept (persistent), without
+ * waiting for the answer: some browsers ask the person, and queueing must not wait on that.
+ */
 export async function browserStorageRoom(): Promise<number | null> {
-	await navigator.storage?.persist?.().catch(() => false);
+	void navigator.storage?.persist?.().catch(() => false);
 	const estimate = await navigator.storage?.estimate?.().catch(() => null);
 	return estimate?.quota ? estimate.quota - (estimate.usage ?? 0) : null;
 }
