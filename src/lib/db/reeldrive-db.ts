@@ -104,6 +104,11 @@ export interface InboxEntry {
 	name: string;
 	type: string;
 	receivedAt: number;
+	/**
+	 * Picked on a product page before OneDrive was ever connected: kept here through the connect
+	 * redirect, then queued for this person and product by itself. Absent for shared videos.
+	 */
+	heldFor?: { appUserId: string; productId: string | null };
 }
 
 export class ReeldriveDb extends Dexie {

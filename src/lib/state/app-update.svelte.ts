@@ -56,6 +56,16 @@ export class AppUpdateManager {
 		if (navigator.serviceWorker.controller) return Promise.resolve(true);
 		return withinBound(this.#available ?? navigator.serviceWorker.getRegistration().then((registration) => !!registration?.active), false);
 	}
+
+	/** Activates the waiting version; the page reloads once it has taken control. */
+	applyUpdate(): void {
+		this.#reloadWhenControlled = true;
+		this.#workbox?.messageSkipWaiting();
+	}
+
+	dismiss(): void {
+		this.updateReady = false;
+	}
 }
 
 /** How long a registering worker may take to become active before the page does without it. */

@@ -25,7 +25,8 @@ export class InboxManager {
 	) {}
 
 	async load(services: Services = getServices()): Promise<void> {
-		const entries = await this.db().inbox.orderBy('receivedAt').toArray();
+		// Videos kept through a OneDrive connect are queued by themselves, not shown here.
+		const entries = (await this.db().inbox.orderBy('receivedAt').toArray()).filter((entry) => !entry.heldFor);
 		this.items = entries.map((entry) => ({ id: entry.id, name: entry.name, size: entry.blob.size }));
 		const { data } = await services.supabase.from('products').select('id,title').order('title');
 		this.products = data ?? [];

@@ -37,6 +37,16 @@ export interface IntakeDeps {
 /** Bytes kept free in the browser's storage beyond the video itself. */
 const STORAGE_HEADROOM = 50 * 1024 * 1024;
 
+/** Judges a file by its content: a video OneDrive takes, with a name it accepts (fixed if need be). */
+export async function checkFile(file: File) {
+	try {
+		checkUploadable({ size: file.size, head: new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer()) });
+		return { file, name: sanitiseOneDriveName(file.name), problem: null };
+	} catch (error) {
+		return { file, name: null, problem: describeError(error) };
+	}
+}
+
 const NO_ROOM =
 	'This browser does not have room to keep this video until it is uploaded. Free some space on this device, or upload fewer videos at once.';
 
@@ -44,16 +54,7 @@ export async function queueFiles(files: readonly File[], productId: string | nul
 	const now = deps.now ?? (() => Date.now());
 	const newId = deps.newId ?? (() => crypto.randomUUID());
 	const results: EnqueueResult[] = [];
-	const checked = await Promise.all(
-		files.map(async (file) => {
-			try {
-				checkUploadable({ size: file.size, head: new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer()) });
-				return { file, name: sanitiseOneDriveName(file.name), problem: null };
-			} catch (error) {
-				return { file, name: null, problem: describeError(error) };
-			}
-		})
-	);
+	const checked = await Promise.all(files.map(checkFile));
 	const records: UploadRecord[] = [];
 	if (checked.every((entry) => entry.problem !== null)) {
 		return { results: checked.map((entry) => ({ name: entry.file.name, accepted: false, message: entry.problem! })), records };

@@ -19,6 +19,7 @@ import { writeOutboxEntry } from '$lib/supabase/video-outbox';
 import { platformLocks } from '$lib/upload-runner/job-locks';
 import type { OneDriveManager } from './onedrive.svelte';
 import type { SessionManager } from './session.svelte';
+import { holdVideos, queueHeldVideos } from './held-videos';
 import { browserStorageRoom, queueFiles, UploadDestinations, type EnqueueResult } from './upload-intake';
 import { applyProgress, applySummary, nextSpeed, uploadView, type SpeedSample, type UploadView } from './upload-view';
 
@@ -254,6 +255,19 @@ export class UploadsManager {
 	async refreshQueueable(): Promise<void> {
 		const user = this.#session?.user;
 		this.queueable = !!user && (await this.#destinations.resolve(user.id, this.#onedrive?.row ?? null)) !== null;
+		if (this.queueable) await this.#queueHeld();
+	}
+
+	/** OneDrive was never connected: keeps the picked videos here until it is (see held-videos.ts). */
+	async holdUntilConnected(files: File[], productId: string | null): Promise<EnqueueResult[]> {
+		const user = this.#session?.user;
+		if (!user) throw new Error('UploadsManager.start() was not called.');
+		return holdVideos(files, user.id, productId);
+	}
+
+	async #queueHeld(): Promise<void> {
+		const user = this.#session?.user;
+		if (user) await queueHeldVideos(user.id, (files, productId) => this.enqueue(files, productId));
 	}
 
 	/** Writes waiting rows to Supabase, one tab at a time; what fails stays for the next try. */
