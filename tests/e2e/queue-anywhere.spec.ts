@@ -1,7 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { quickXorHash } from '../../src/lib/upload/quickxorhash';
-import { connectOneDrive, emulator, newAppAccount, newMicrosoftAccount, rest, signIn } from './support/stack';
+import { completeMicrosoftSignIn, connectOneDrive, emulator, newAppAccount, newMicrosoftAccount, rest, signIn } from './support/stack';
 
 interface DriveFiles {
 	items: { path: string; size?: number; quickXorHash?: string; folder: boolean }[];
@@ -70,6 +70,30 @@ test.describe('queueing needs only this device', () => {
 		await expect(item(page, 'reeldrive-made-folder.mp4')).toContainText('In OneDrive', { timeout: 60_000 });
 		await expectInOneDrive(microsoft, '/Reeldrive/reeldrive-made-folder.mp4', video);
 		expect((await files(microsoft)).items.filter((entry) => entry.path === '/Reeldrive' && entry.folder)).toHaveLength(1);
+	});
+});
+
+test.describe('never connected', () => {
+	test('picking a video leads to connecting OneDrive, and then it uploads without being picked again', async ({ page }) => {
+		const app = await newAppAccount('never-connected');
+		const microsoft = await newMicrosoftAccount('never-connected');
+		await signIn(page, app.email);
+		const [product] = await rest<{ id: string }[]>(app, 'POST', 'products', { title: 'First blender' });
+		await page.goto(`/products/${product!.id}`);
+		await expect(page.getByText(/OneDrive is not connected yet\. Pick your videos/)).toBeVisible({ timeout: 30_000 });
+		const video = '/tmp/reeldrive-never-connected.mp4';
+		copyFileSync('tests/fixtures/videos/portrait-1080x1920-2s.mp4', video);
+		await page.getByLabel('Choose videos').setInputFiles([video, 'tests/fixtures/videos/not-a-video.mp4']);
+		// Off to Microsoft (the non-video was refused and is not kept).
+		await completeMicrosoftSignIn(page, microsoft);
+		await page.waitForURL(/localhost:5173/);
+		await page.goto('/uploads');
+		await expect(item(page, 'reeldrive-never-connected.mp4')).toContainText('In OneDrive', { timeout: 60_000 });
+		await expectInOneDrive(microsoft, '/Reeldrive/reeldrive-never-connected.mp4', video);
+		await expect
+			.poll(async () => rest<{ status: string; product_id: string }[]>(app, 'GET', 'videos?select=status,product_id'), { timeout: 30_000 })
+			.toEqual([{ status: 'synced', product_id: product!.id }]);
+		expect((await files(microsoft)).items.filter((entry) => entry.path.includes('not-a-video'))).toEqual([]);
 	});
 });
 
