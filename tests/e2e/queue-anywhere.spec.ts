@@ -86,10 +86,11 @@ test.describe('never connected', () => {
 		await page.getByLabel('Choose videos').setInputFiles([video, 'tests/fixtures/videos/not-a-video.mp4']);
 		// Off to Microsoft (the non-video was refused and is not kept).
 		await completeMicrosoftSignIn(page, microsoft);
+		// Back in Reeldrive, connected: the kept video is queued and uploads with no click.
 		await page.waitForURL(/localhost:5173/);
+		await expectInOneDrive(microsoft, '/Reeldrive/reeldrive-never-connected.mp4', video);
 		await page.goto('/uploads');
 		await expect(item(page, 'reeldrive-never-connected.mp4')).toContainText('In OneDrive', { timeout: 60_000 });
-		await expectInOneDrive(microsoft, '/Reeldrive/reeldrive-never-connected.mp4', video);
 		await expect
 			.poll(async () => rest<{ status: string; product_id: string }[]>(app, 'GET', 'videos?select=status,product_id'), { timeout: 30_000 })
 			.toEqual([{ status: 'synced', product_id: product!.id }]);
