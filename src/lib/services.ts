@@ -6,6 +6,7 @@ import { publicConfig, type PublicConfig } from '$lib/config';
 import { MicrosoftAuth } from '$lib/auth/microsoft-auth';
 import { GraphClient } from '$lib/graph/graph-client';
 import { createSupabase, type ReeldriveSupabase } from '$lib/supabase/client';
+import { connectivity } from '$lib/state/connectivity.svelte';
 
 export interface Services {
 	config: PublicConfig;
@@ -20,10 +21,19 @@ export function getServices(): Services {
 	if (!publicConfig.ok) throw new Error('Reeldrive is not configured; the configuration page explains what to fix.');
 	if (!services) {
 		const config = publicConfig.config;
+		// Any answer from Supabase's auth server means Reeldrive is reachable again.
+		connectivity.useProbe(() =>
+			fetch(`${config.supabase.url}/auth/v1/health`, { cache: 'no-store' }).then(
+				() => true,
+				() => false
+			)
+		);
 		const microsoft = new MicrosoftAuth(config.microsoft);
 		services = {
 			config,
-			supabase: createSupabase(config.supabase.url, config.supabase.anonKey),
+			supabase: createSupabase(config.supabase.url, config.supabase.anonKey, (reachable) =>
+				reachable ? connectivity.reportReachable() : connectivity.reportUnreachable()
+			),
 			microsoft,
 			graph: new GraphClient({ baseUrl: config.graphBaseUrl, tokens: microsoft })
 		};

@@ -126,7 +126,8 @@ export class LibraryManager {
 		try {
 			// Known to be offline: straight to the saved copy, without waiting on retries.
 			if (!connectivity.online) throw new AppError('network-unreachable', { service: 'Reeldrive' });
-			const list = await products.list();
+			// Falls back at once when Reeldrive turns out to be offline, not after the client's retries.
+			const list = await connectivity.whileOnline(products.list());
 			if (session.user?.id !== userId) return;
 			this.products = list;
 			this.savedAt = null;
@@ -195,7 +196,8 @@ export class LibraryManager {
 			cache: this.#cache,
 			library: this,
 			onedrive,
-			online: () => connectivity.online
+			online: () => connectivity.online,
+			whileOnline: (work) => connectivity.whileOnline(work)
 		});
 	}
 }

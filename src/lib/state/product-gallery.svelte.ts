@@ -35,6 +35,8 @@ export interface GalleryDeps {
 	library: { setVideoCount(productId: string, count: number): void; adjustVideoCount?(productId: string, delta: number): void };
 	onedrive: { state: ConnectionState; row: { drive_id: string | null } | null };
 	online: () => boolean;
+	/** The work, unless the app goes offline first (then a network-unreachable error at once). */
+	whileOnline?: <T>(work: Promise<T>) => Promise<T>;
 }
 
 interface Snapshot {
@@ -144,7 +146,8 @@ export class ProductGallery {
 		try {
 			// Known to be offline: straight to the saved copy, without waiting on retries.
 			if (!this.#deps.online()) throw new AppError('network-unreachable', { service: 'Reeldrive' });
-			const product = await products.get(this.productId);
+			const whileOnline = this.#deps.whileOnline ?? (<T>(work: Promise<T>) => work);
+			const product = await whileOnline(products.get(this.productId));
 			if (!product) {
 				this.product = null;
 				this.videos = [];
@@ -152,7 +155,7 @@ export class ProductGallery {
 				void cache.forget(userId, this.#snapshotName);
 				return;
 			}
-			const rows = await videos.listForProduct(this.productId);
+			const rows = await whileOnline(videos.listForProduct(this.productId));
 			this.product = product;
 			this.videos = rows;
 			this.savedAt = null;
