@@ -4,6 +4,7 @@
  * themselves once the connection is known, so nobody has to pick them again.
  */
 import { getDb, type ReeldriveDb } from '$lib/db/reeldrive-db';
+import type { JobLocks } from '$lib/upload-runner/job-locks';
 import { checkFile, type EnqueueResult } from './upload-intake';
 
 export async function holdVideos(files: File[], appUserId: string, productId: string | null, db: ReeldriveDb = getDb()): Promise<EnqueueResult[]> {
@@ -19,12 +20,20 @@ export async function holdVideos(files: File[], appUserId: string, productId: st
 	return results;
 }
 
-/** Queues this person's kept videos, product by product, and lets go of those queued. */
+/**
+ * Queues this person's kept videos, product by product, and lets go of those queued. Holds a
+ * lock meanwhile, so two tabs (or two calls) never queue the same video twice.
+ */
 export async function queueHeldVideos(
 	appUserId: string,
 	enqueue: (files: File[], productId: string | null) => Promise<EnqueueResult[]>,
+	locks: JobLocks,
 	db: ReeldriveDb = getDb()
 ): Promise<void> {
+	await locks.withLock(`reeldrive-held:${appUserId}`, () => queueHeld(appUserId, enqueue, db));
+}
+
+async function queueHeld(appUserId: string, enqueue: (files: File[], productId: string | null) => Promise<EnqueueResult[]>, db: ReeldriveDb): Promise<void> {
 	const held = (await db.inbox.toArray()).filter((entry) => entry.heldFor?.appUserId === appUserId);
 	for (const productId of new Set(held.map((entry) => entry.heldFor!.productId))) {
 		const entries = held.filter((entry) => entry.heldFor!.productId === productId);

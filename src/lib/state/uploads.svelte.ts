@@ -30,6 +30,13 @@ export type { UploadView } from './upload-view';
 const REPUMP_MS = 2_000;
 
 
+/** A promise with its resolve function (Promise.withResolvers, which Node 20 lacks). */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+	let resolve: () => void = () => {};
+	const promise = new Promise<void>((done) => (resolve = done));
+	return { promise, resolve };
+}
+
 export class UploadsManager {
 	jobs = $state<UploadView[]>([]);
 	/** Unfinished uploads of the signed-in user. */
@@ -39,8 +46,11 @@ export class UploadsManager {
 	outboxPending = $state(0);
 	/** Goes up each time rows were written to Supabase, so galleries know to look again. */
 	recorded = $state(0);
-	/** Videos can be queued here: OneDrive was connected, and where uploads go is known on this device. */
-	queueable = $state(false);
+	/**
+	 * Videos can be queued here: OneDrive was connected, and where uploads go is known on this
+	 * device. null while that is not known yet (starting up): files picked meanwhile wait for it.
+	 */
+	queueable = $state<boolean | null>(null);
 	/** No service worker runs here, so uploads run in this page and need it to stay open. */
 	runsInPage = $state(false);
 
@@ -60,6 +70,9 @@ export class UploadsManager {
 	#onlineListener = false;
 	readonly #destinations = new UploadDestinations();
 	#repumpTimer: ReturnType<typeof setTimeout> | undefined;
+	/** Settles when start() has finished for the signed-in person; enqueue waits for it. */
+	#started = deferred();
+	#queueingHeld: Promise<void> | null = null;
 
 	/** Connects to the service worker and loads the signed-in user's uploads. */
 	async start(services: Services, session: SessionManager, onedrive: OneDriveManager): Promise<void> {
@@ -97,6 +110,7 @@ export class UploadsManager {
 		}
 		await this.reload();
 		await this.refreshQueueable();
+		this.#started.resolve();
 		await this.announceUser();
 		void this.drainOutbox();
 	}
@@ -117,7 +131,8 @@ export class UploadsManager {
 	async stop(): Promise<void> {
 		clearTimeout(this.#repumpTimer);
 		this.jobs = [];
-		this.queueable = false;
+		this.queueable = null;
+		this.#started = deferred();
 		for (const url of this.#posterUrls.values()) URL.revokeObjectURL(url);
 		this.#posterUrls.clear();
 		await this.#worker.post({ v: PROTOCOL_VERSION, type: 'active-user', appUserId: null, microsoftAccountId: null });
@@ -225,6 +240,8 @@ export class UploadsManager {
 	 * the order given; nothing already queued is affected.
 	 */
 	async enqueue(files: File[], productId: string | null): Promise<EnqueueResult[]> {
+		// Picked while the app was still starting: wait for it rather than drop the files.
+		await this.#started.promise;
 		const services = this.#services;
 		const user = this.#session?.user;
 		const ledger = this.#ledger;
@@ -255,7 +272,7 @@ export class UploadsManager {
 	async refreshQueueable(): Promise<void> {
 		const user = this.#session?.user;
 		this.queueable = !!user && (await this.#destinations.resolve(user.id, this.#onedrive?.row ?? null)) !== null;
-		if (this.queueable) await this.#queueHeld();
+		if (this.queueable) void this.#queueHeld();
 	}
 
 	/** OneDrive was never connected: keeps the picked videos here until it is (see held-videos.ts). */
@@ -265,9 +282,14 @@ export class UploadsManager {
 		return holdVideos(files, user.id, productId);
 	}
 
-	async #queueHeld(): Promise<void> {
+	/** One pass at a time here, and one across tabs (inside queueHeldVideos), so nothing is queued twice. */
+	#queueHeld(): Promise<void> {
 		const user = this.#session?.user;
-		if (user) await queueHeldVideos(user.id, (files, productId) => this.enqueue(files, productId));
+		if (!user) return Promise.resolve();
+		this.#queueingHeld ??= queueHeldVideos(user.id, (files, productId) => this.enqueue(files, productId), platformLocks(globalThis)).finally(() => {
+			this.#queueingHeld = null;
+		});
+		return this.#queueingHeld;
 	}
 
 	/** Writes waiting rows to Supabase, one tab at a time; what fails stays for the next try. */
