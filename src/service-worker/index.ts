@@ -57,6 +57,10 @@ sw.addEventListener('message', (event) => {
 		case 'command':
 			event.waitUntil(uploads.scheduler.command(data.jobId, data.command).then(pumpForPages));
 			break;
+		case 'retire':
+			// The new version activates once this worker's events have ended: end them now.
+			event.waitUntil(uploads.scheduler.retire());
+			break;
 	}
 });
 
