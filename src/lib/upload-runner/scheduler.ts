@@ -329,6 +329,15 @@ export class UploadScheduler {
 	 */
 	async command(jobId: string, command: UploadCommand): Promise<void> {
 		const user = await this.activeUser();
+		const running = this.#owners.get(jobId);
+		if (running?.engine && running.appUserId === user?.appUserId) {
+			// Running here: straight to its engine, which saves the outcome itself. Pause and Cancel
+			// abandon the PUT in flight this very moment, with no storage write before it.
+			await applyCommand(running.engine, command).catch((error: unknown) => {
+				if (!(error instanceof UploadError)) throw error;
+			});
+			return;
+		}
 		const record = await this.#deps.ledger.get(jobId);
 		if (!user || !record || record.appUserId !== user.appUserId) return;
 		await this.#deps.ledger.queueCommand(jobId, command);
