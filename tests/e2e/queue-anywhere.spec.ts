@@ -1,14 +1,11 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { quickXorHash } from '../../src/lib/upload/quickxorhash';
-import { completeMicrosoftSignIn, connectOneDrive, emulator, newAppAccount, newMicrosoftAccount, rest, signIn } from './support/stack';
+import { completeMicrosoftSignIn, connectOneDrive, newAppAccount, newMicrosoftAccount, rest, signIn } from './support/stack';
+import { driveFiles, uploadItem } from './support/uploads';
 
-interface DriveFiles {
-	items: { path: string; size?: number; quickXorHash?: string; folder: boolean }[];
-}
-
-const files = (microsoft: string) => emulator<DriveFiles>('GET', `/drives/${encodeURIComponent(microsoft)}/files`);
-const item = (page: Page, name: string) => page.getByRole('listitem', { name });
+const files = driveFiles;
+const item = uploadItem;
 
 async function expectInOneDrive(microsoft: string, path: string, local: string): Promise<void> {
 	const bytes = readFileSync(local);

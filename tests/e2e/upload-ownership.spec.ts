@@ -17,6 +17,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { quickXorHash } from '../../src/lib/upload/quickxorhash';
 import { launchPersistent } from './support/persistent';
 import { connectOneDrive, emulator, newAppAccount, newMicrosoftAccount, rest, signIn, type AppAccount } from './support/stack';
+import { chooseVideos, driveFiles, readyToUpload, uploadItem } from './support/uploads';
 import { makeLargeMp4 } from './support/videos';
 
 const MiB = 1024 * 1024;
@@ -27,12 +28,7 @@ const WORKER_FILE = 'build/service-worker.js';
  */
 const COMMAND_GRACE_MS = 1_000;
 
-interface DriveFiles {
-	items: { id: string; path: string; size?: number; quickXorHash?: string; folder: boolean }[];
-	uploadSessions: { id: string; name: string; received: number; total: number }[];
-}
-
-const files = (microsoft: string) => emulator<DriveFiles>('GET', `/drives/${encodeURIComponent(microsoft)}/files`);
+const files = driveFiles;
 
 /** One fragment PUT as the browser sent it: byte range [start, end), and when it started and ended (ms, wall clock). */
 interface Put {
@@ -196,18 +192,9 @@ function seeded(seed: number): () => number {
 	};
 }
 
-async function ready(page: Page, app: AppAccount, microsoft: string): Promise<void> {
-	await signIn(page, app.email);
-	await connectOneDrive(page, microsoft);
-	await page.goto('/uploads');
-	await page.evaluate(() => navigator.serviceWorker.ready);
-}
-
-async function choose(page: Page, paths: string[]): Promise<void> {
-	await page.getByLabel('Choose videos').setInputFiles(paths);
-}
-
-const item = (page: Page, name: string) => page.getByRole('listitem', { name });
+const ready = readyToUpload;
+const choose = chooseVideos;
+const item = uploadItem;
 const progressOf = async (job: Locator) => Number(await job.getByRole('progressbar', { name: 'Uploaded to OneDrive' }).getAttribute('aria-valuenow', { timeout: 5_000 }).catch(() => -1));
 
 /** Bytes OneDrive holds in the open upload session for this name (null when there is none). */

@@ -2,17 +2,13 @@ import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { quickXorHash } from '../../src/lib/upload/quickxorhash';
 import { launchPersistent } from './support/persistent';
-import { connectOneDrive, emulator, newAppAccount, newMicrosoftAccount, rest, signIn, type AppAccount } from './support/stack';
+import { connectOneDrive, emulator, newAppAccount, newMicrosoftAccount, rest, signIn } from './support/stack';
+import { chooseVideos, driveFiles, readyToUpload, uploadItem } from './support/uploads';
 import { makeLargeMp4 } from './support/videos';
 
 const MiB = 1024 * 1024;
 
-interface DriveFiles {
-	items: { path: string; size?: number; quickXorHash?: string; folder: boolean }[];
-	uploadSessions: { id: string; name: string; received: number; total: number }[];
-}
-
-const files = (microsoft: string) => emulator<DriveFiles>('GET', `/drives/${encodeURIComponent(microsoft)}/files`);
+const files = driveFiles;
 
 /** Every fragment PUT the browser (its service worker included) sends to an upload URL. */
 function recordFragments(context: BrowserContext): { url: string; start: number; end: number }[] {
@@ -26,18 +22,9 @@ function recordFragments(context: BrowserContext): { url: string; start: number;
 	return sent;
 }
 
-async function ready(page: Page, app: AppAccount, microsoft: string): Promise<void> {
-	await signIn(page, app.email);
-	await connectOneDrive(page, microsoft);
-	await page.goto('/uploads');
-	await page.evaluate(() => navigator.serviceWorker.ready);
-}
-
-async function choose(page: Page, paths: string[]): Promise<void> {
-	await page.getByLabel('Choose videos').setInputFiles(paths);
-}
-
-const item = (page: Page, name: string) => page.getByRole('listitem', { name });
+const ready = readyToUpload;
+const choose = chooseVideos;
+const item = uploadItem;
 
 async function expectInOneDrive(microsoft: string, name: string, path: string): Promise<void> {
 	await expect
