@@ -1,17 +1,19 @@
 /**
- * The composition root of the page: one Supabase client, one Microsoft sign-in and one Graph
- * client, built from the validated configuration. Managers use these; components never do.
+ * The composition root of the page: one Supabase client, one Microsoft sign-in and one OneDrive
+ * (Graph) API, built from the validated configuration. Managers use these; components never do.
+ *
+ * The Graph client is handed in as an import(): it downloads on first use, never before sign-in.
  */
 import { publicConfig, type PublicConfig } from '$lib/config';
 import { MicrosoftAuth } from '$lib/auth/microsoft-auth';
-import { GraphClient } from '$lib/graph/graph-client';
+import { OneDriveApi } from '$lib/graph/onedrive-api';
 import { createSupabase, type ReeldriveSupabase } from '$lib/supabase/client';
 
 export interface Services {
 	config: PublicConfig;
 	supabase: ReeldriveSupabase;
 	microsoft: MicrosoftAuth;
-	graph: GraphClient;
+	graph: OneDriveApi;
 }
 
 let services: Services | undefined;
@@ -25,7 +27,7 @@ export function getServices(): Services {
 			config,
 			supabase: createSupabase(config.supabase.url, config.supabase.anonKey),
 			microsoft,
-			graph: new GraphClient({ baseUrl: config.graphBaseUrl, tokens: microsoft })
+			graph: new OneDriveApi({ baseUrl: config.graphBaseUrl, tokens: microsoft, load: () => import('$lib/graph/graph-client') })
 		};
 	}
 	return services;
