@@ -2,7 +2,9 @@
  * The composition root of the page: one Supabase client, one Microsoft sign-in and one OneDrive
  * (Graph) API, built from the validated configuration. Managers use these; components never do.
  *
- * The Graph client is handed in as an import(): it downloads on first use, never before sign-in.
+ * MSAL and the Graph client are the two largest libraries and are needed only once someone is
+ * signed in, so they are handed in as import()s: each downloads on its first use, and the
+ * sign-in page carries neither.
  */
 import { publicConfig, type PublicConfig } from '$lib/config';
 import { MicrosoftAuth } from '$lib/auth/microsoft-auth';
@@ -22,7 +24,7 @@ export function getServices(): Services {
 	if (!publicConfig.ok) throw new Error('Reeldrive is not configured; the configuration page explains what to fix.');
 	if (!services) {
 		const config = publicConfig.config;
-		const microsoft = new MicrosoftAuth(config.microsoft);
+		const microsoft = new MicrosoftAuth(config.microsoft, () => import('@azure/msal-browser'));
 		services = {
 			config,
 			supabase: createSupabase(config.supabase.url, config.supabase.anonKey),
