@@ -1,10 +1,14 @@
 /**
- * The composition root of the page: one Supabase client, one Microsoft sign-in and one Graph
- * client, built from the validated configuration. Managers use these; components never do.
+ * The composition root of the page: one Supabase client, one Microsoft sign-in and one OneDrive
+ * (Graph) API, built from the validated configuration. Managers use these; components never do.
+ *
+ * MSAL and the Graph client are the two largest libraries and are needed only once someone is
+ * signed in, so they are handed in as import()s: each downloads on its first use, and the
+ * sign-in page carries neither.
  */
 import { publicConfig, type PublicConfig } from '$lib/config';
 import { MicrosoftAuth } from '$lib/auth/microsoft-auth';
-import { GraphClient } from '$lib/graph/graph-client';
+import { OneDriveApi } from '$lib/graph/onedrive-api';
 import { createSupabase, type ReeldriveSupabase } from '$lib/supabase/client';
 import { connectivity } from '$lib/state/connectivity.svelte';
 
@@ -12,7 +16,7 @@ export interface Services {
 	config: PublicConfig;
 	supabase: ReeldriveSupabase;
 	microsoft: MicrosoftAuth;
-	graph: GraphClient;
+	graph: OneDriveApi;
 }
 
 let services: Services | undefined;
@@ -28,14 +32,14 @@ export function getServices(): Services {
 				() => false
 			)
 		);
-		const microsoft = new MicrosoftAuth(config.microsoft);
+		const microsoft = new MicrosoftAuth(config.microsoft, () => import('@azure/msal-browser'));
 		services = {
 			config,
 			supabase: createSupabase(config.supabase.url, config.supabase.anonKey, (reachable) =>
 				reachable ? connectivity.reportReachable() : connectivity.reportUnreachable()
 			),
 			microsoft,
-			graph: new GraphClient({ baseUrl: config.graphBaseUrl, tokens: microsoft })
+			graph: new OneDriveApi({ baseUrl: config.graphBaseUrl, tokens: microsoft, load: () => import('$lib/graph/graph-client') })
 		};
 	}
 	return services;

@@ -10,7 +10,7 @@ import { afterSync, MESSAGE_BUDGET_MS, SYNC_BUDGET_MS } from '$lib/upload-runner
 import type { PumpReport } from '$lib/upload-runner/scheduler';
 import { composeUploads } from './uploads/composition';
 import { updateBadge } from './uploads/notifications';
-import { handleShareTarget, SHARE_TARGET_PATH } from './share-target';
+import { handleShareTarget, judgeShareRequest, shareRequestFacts, SHARE_TARGET_PATH } from './share-target';
 
 const sw = self as unknown as ServiceWorkerGlobalScope;
 
@@ -80,7 +80,11 @@ sw.addEventListener('sync', (event) => {
 sw.addEventListener('fetch', (event) => {
 	const url = new URL(event.request.url);
 	if (event.request.method === 'POST' && url.origin === sw.location.origin && url.pathname === SHARE_TARGET_PATH) {
-		event.respondWith(handleShareTarget(event.request, getDb()));
+		event.respondWith(
+			shareRequestFacts(event, sw.clients).then((facts) =>
+				handleShareTarget(event.request, judgeShareRequest(facts, sw.location.origin), getDb())
+			)
+		);
 	}
 });
 

@@ -18,6 +18,8 @@ test.describe('signing in to Reeldrive', () => {
 		await page.goto('/uploads?view=failed');
 		await expect(page).toHaveURL(/\/sign-in\?next=%2Fuploads%3Fview%3Dfailed$/);
 		await page.getByRole('link', { name: 'Create an account' }).click();
+		// The sign-in form has the same fields: fill them only once the sign-up page replaced it.
+		await expect(page.getByRole('heading', { level: 1, name: 'Create your Reeldrive account' })).toBeVisible();
 		await page.getByLabel('Email').fill(email);
 		await page.getByLabel('Password').fill(DEMO_PASSWORD);
 		await page.getByRole('button', { name: 'Create account' }).click();

@@ -355,6 +355,9 @@ test.describe('galleries', () => {
 		});
 
 		await context.setOffline(true);
+		// This Chromium keeps the offline emulation for a reloaded page's requests but not for its
+		// navigator.onLine, which reads true; a device that is really offline says false.
+		await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'onLine', { configurable: true, get: () => false }));
 		await page.reload();
 		await expect(page.getByRole('heading', { level: 1, name: 'Travel mug' })).toBeVisible();
 		await expect(page.getByText('Offline: showing this product as Reeldrive last saw it')).toBeVisible();

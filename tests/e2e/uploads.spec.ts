@@ -1,5 +1,6 @@
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { PROTOCOL_VERSION } from '../../src/lib/sw-bridge/protocol';
 import { quickXorHash } from '../../src/lib/upload/quickxorhash';
 import { launchPersistent } from './support/persistent';
 import { connectOneDrive, emulator, newAppAccount, newMicrosoftAccount, rest, signIn } from './support/stack';
@@ -310,7 +311,11 @@ test.describe('uploading videos', () => {
 			await page.goto('/uploads');
 			await expect(page.getByText('reeldrive-alice.mp4')).toHaveCount(0);
 			const paused = (await files(aliceMicrosoft)).uploadSessions[0]?.received ?? 0;
-			await page.waitForTimeout(3_000);
+			// Not a pause of some seconds: the worker knows Bob is signed in here, then runs whole
+			// pumps of uploads (the second surely begun after Bob), and Alice's upload has not moved.
+			await expect.poll(() => workerActiveUser(page)).toBe(bob.userId);
+			await pumpOnce(page);
+			expect(await pumpOnce(page)).toMatchObject({ progressed: false });
 			expect((await files(aliceMicrosoft)).uploadSessions[0]?.received ?? 0).toBe(paused);
 			expect((await files(bobMicrosoft)).items.filter((entry) => entry.path.endsWith('.mp4'))).toEqual([]);
 			expect(paused).toBeLessThan(80 * MiB);
@@ -325,6 +330,39 @@ test.describe('uploading videos', () => {
 		await expect(item(page, 'reeldrive-alice.mp4')).toContainText('In OneDrive', { timeout: 60_000 });
 	});
 });
+
+/** Whom the upload worker runs uploads for: the active user it keeps in IndexedDB. */
+async function workerActiveUser(page: Page): Promise<string | null> {
+	return page.evaluate(
+		() =>
+			new Promise<string | null>((resolve, reject) => {
+				const open = indexedDB.open('reeldrive');
+				open.onerror = () => reject(open.error);
+				open.onsuccess = () => {
+					const read = open.result.transaction('meta').objectStore('meta').get('active-user');
+					read.onsuccess = () => resolve((read.result?.value as { appUserId?: string } | null)?.appUserId ?? null);
+					read.onerror = () => reject(read.error);
+				};
+			})
+	);
+}
+
+/** Asks the worker to run uploads now and waits for the report of that pump. */
+async function pumpOnce(page: Page): Promise<{ progressed: boolean; runnable: number }> {
+	return page.evaluate(
+		(v) =>
+			new Promise((resolve) => {
+				const worker = navigator.serviceWorker;
+				worker.addEventListener('message', function finished(event: MessageEvent) {
+					if ((event.data as { type?: string } | null)?.type !== 'pump-finished') return;
+					worker.removeEventListener('message', finished);
+					resolve(event.data as { progressed: boolean; runnable: number });
+				});
+				worker.controller!.postMessage({ v, type: 'pump' });
+			}),
+		PROTOCOL_VERSION
+	);
+}
 
 async function storedFileCount(page: Page): Promise<number> {
 	return page.evaluate(

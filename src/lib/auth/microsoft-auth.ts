@@ -3,17 +3,16 @@
  * Tokens live in MSAL's browser cache and nowhere else. The cache belongs to the Reeldrive user
  * who connected: when another app user signs in on this browser, it is wiped first, so nobody can
  * use someone else's Microsoft account.
+ *
+ * MSAL itself arrives through `loadMsal` (an import() in the composition root) the first time
+ * it is needed, so the pages a visitor sees before signing in never download it.
  */
-import {
-	AuthError,
-	BrowserAuthError,
-	CacheLookupPolicy,
-	InteractionRequiredAuthError,
-	PublicClientApplication,
-	type AccountInfo
-} from '@azure/msal-browser';
+import type * as Msal from '@azure/msal-browser';
+import type { AccountInfo, PublicClientApplication } from '@azure/msal-browser';
 import { AppError } from '$lib/errors';
 import type { PublicConfig } from '$lib/config';
+
+export type MsalModule = typeof Msal;
 
 export const OWNER_KEY = 'reeldrive.microsoft.owner';
 
@@ -53,13 +52,13 @@ function toAccount(info: AccountInfo): MicrosoftAccount {
 	};
 }
 
-/** Turns MSAL's errors into Reeldrive's codes. */
-export function toAppError(error: unknown): AppError {
+/** Turns MSAL's errors into Reeldrive's codes (`msal`: the loaded library, once it is). */
+export function toAppError(error: unknown, msal?: MsalModule): AppError {
 	if (error instanceof AppError) return error;
-	if (error instanceof InteractionRequiredAuthError) {
+	if (msal && error instanceof msal.InteractionRequiredAuthError) {
 		return new AppError('microsoft-reauth-required', { detail: error.errorCode }, error);
 	}
-	if (error instanceof AuthError) {
+	if (msal && error instanceof msal.AuthError) {
 		const code = error.errorCode;
 		const text = `${code} ${error.errorMessage}`;
 		if (code === 'user_cancelled' || /access_denied.*cancel|AADSTS50058/i.test(text)) {
@@ -85,49 +84,61 @@ export function toAppError(error: unknown): AppError {
 
 export class MicrosoftAuth {
 	readonly #config: PublicConfig['microsoft'];
+	readonly #loadMsal: () => Promise<MsalModule>;
 	readonly #storage: Storage;
+	/** Set once MSAL is loaded; `account()` answers from it without waiting. */
 	#client: PublicClientApplication | undefined;
+	#module: MsalModule | undefined;
 	#ready: Promise<void> | undefined;
 	#redirectOutcome: RedirectOutcome | null = null;
 
-	constructor(config: PublicConfig['microsoft'], storage: Storage = localStorage) {
+	constructor(config: PublicConfig['microsoft'], loadMsal: () => Promise<MsalModule>, storage: Storage = localStorage) {
 		this.#config = config;
+		this.#loadMsal = loadMsal;
 		this.#storage = storage;
-	}
-
-	#msal(): PublicClientApplication {
-		this.#client ??= new PublicClientApplication({
-			auth: {
-				clientId: this.#config.clientId,
-				authority: this.#config.authority,
-				knownAuthorities: this.#config.knownAuthorities,
-				authorityMetadata: this.#config.authorityMetadata || undefined,
-				redirectUri: this.#config.redirectUri,
-				postLogoutRedirectUri: null
-			},
-			// localStorage, so every tab (and the token broker for uploads) shares one sign-in.
-			cache: { cacheLocation: 'localStorage' }
-		});
-		return this.#client;
 	}
 
 	/**
 	 * Loads MSAL and completes a redirect sign-in if this page load is the return from one. It
-	 * never throws for a failed sign-in: that outcome waits in `takeRedirectOutcome()`.
+	 * never throws for a failed sign-in: that outcome waits in `takeRedirectOutcome()`. If MSAL
+	 * cannot be loaded (offline before it was ever cached), it throws, and the next call tries again.
 	 */
 	initialize(): Promise<void> {
 		this.#ready ??= (async () => {
-			const msal = this.#msal();
+			const module = await this.#loadMsal();
+			const msal = new module.PublicClientApplication({
+				auth: {
+					clientId: this.#config.clientId,
+					authority: this.#config.authority,
+					knownAuthorities: this.#config.knownAuthorities,
+					authorityMetadata: this.#config.authorityMetadata || undefined,
+					redirectUri: this.#config.redirectUri,
+					postLogoutRedirectUri: null
+				},
+				// localStorage, so every tab (and the token broker for uploads) shares one sign-in.
+				cache: { cacheLocation: 'localStorage' }
+			});
 			await msal.initialize();
+			this.#module = module;
+			this.#client = msal;
 			try {
 				const result = await msal.handleRedirectPromise();
 				if (result?.account) msal.setActiveAccount(result.account);
 				this.#redirectOutcome = { account: result?.account ? toAccount(result.account) : null, error: null };
 			} catch (error) {
-				this.#redirectOutcome = { account: null, error: toAppError(error) };
+				this.#redirectOutcome = { account: null, error: toAppError(error, module) };
 			}
-		})();
+		})().catch((error: unknown) => {
+			this.#ready = undefined;
+			throw toAppError(error, this.#module);
+		});
 		return this.#ready;
+	}
+
+	/** MSAL, initialized: loaded on first use. */
+	async #msal(): Promise<{ msal: PublicClientApplication; module: MsalModule }> {
+		await this.initialize();
+		return { msal: this.#client!, module: this.#module! };
 	}
 
 	/** What the return from a redirect sign-in brought, once; null when this load was not one. */
@@ -142,15 +153,14 @@ export class MicrosoftAuth {
 	 * before, their Microsoft accounts are removed first.
 	 */
 	async bindToAppUser(appUserId: string): Promise<void> {
-		await this.initialize();
 		const owner = this.#storage.getItem(OWNER_KEY);
+		// Only another user's tokens need MSAL (to remove them): signing in loads nothing more.
 		if (owner && owner !== appUserId) await this.#clearAll();
 		this.#storage.setItem(OWNER_KEY, appUserId);
 	}
 
 	/** On app sign-out: this browser forgets every Microsoft account and token. */
 	async releaseAppUser(): Promise<void> {
-		await this.initialize();
 		await this.#clearAll();
 		this.#storage.removeItem(OWNER_KEY);
 	}
@@ -164,8 +174,7 @@ export class MicrosoftAuth {
 
 	/** Starts Microsoft sign-in. A redirect leaves the page; a popup resolves with the account. */
 	async connect(options: { mode: 'redirect' | 'popup'; loginHint?: string }): Promise<MicrosoftAccount | null> {
-		const msal = this.#msal();
-		await this.initialize();
+		const { msal, module } = await this.#msal();
 		const request = {
 			scopes: this.#config.scopes,
 			prompt: 'select_account',
@@ -182,7 +191,7 @@ export class MicrosoftAuth {
 			msal.setActiveAccount(result.account);
 			return toAccount(result.account);
 		} catch (error) {
-			throw toAppError(error);
+			throw toAppError(error, module);
 		}
 	}
 
@@ -192,8 +201,7 @@ export class MicrosoftAuth {
 	 * `microsoft-reauth-required` and never starts an interactive sign-in by itself.
 	 */
 	async getAccessToken(options: { forceRefresh?: boolean } = {}): Promise<string> {
-		const msal = this.#msal();
-		await this.initialize();
+		const { msal, module } = await this.#msal();
 		const account = msal.getActiveAccount() ?? msal.getAllAccounts()[0];
 		if (!account) throw new AppError('microsoft-not-connected');
 		try {
@@ -204,31 +212,30 @@ export class MicrosoftAuth {
 				scopes: this.#config.scopes,
 				forceRefresh: options.forceRefresh ?? false,
 				cacheLookupPolicy: options.forceRefresh
-					? CacheLookupPolicy.RefreshToken
-					: CacheLookupPolicy.AccessTokenAndRefreshToken
+					? module.CacheLookupPolicy.RefreshToken
+					: module.CacheLookupPolicy.AccessTokenAndRefreshToken
 			});
 			return result.accessToken;
 		} catch (error) {
-			if (error instanceof BrowserAuthError && error.errorCode === 'no_network_connectivity') {
+			if (error instanceof module.BrowserAuthError && error.errorCode === 'no_network_connectivity') {
 				throw new AppError('network-unreachable', { service: 'Microsoft sign-in' }, error);
 			}
 			// A refresh that Microsoft refuses (expired after 24 hours, revoked, consent withdrawn)
 			// needs the person; nothing silent can fix it.
-			if (error instanceof AuthError && SILENT_RENEWAL_IMPOSSIBLE.has(error.errorCode)) {
+			if (error instanceof module.AuthError && SILENT_RENEWAL_IMPOSSIBLE.has(error.errorCode)) {
 				throw new AppError('microsoft-reauth-required', { detail: error.errorCode }, error);
 			}
-			throw toAppError(error);
+			throw toAppError(error, module);
 		}
 	}
 
 	/** Removes the connected account's tokens from this browser; nothing else is touched. */
 	async disconnect(): Promise<void> {
-		await this.initialize();
 		await this.#clearAll();
 	}
 
 	async #clearAll(): Promise<void> {
-		const msal = this.#msal();
+		const { msal } = await this.#msal();
 		for (const account of msal.getAllAccounts()) await msal.clearCache({ account });
 		await msal.clearCache();
 		msal.setActiveAccount(null);

@@ -1,307 +1,264 @@
 /**
- * Microsoft Graph calls for OneDrive other than fragment uploads: profile, drive, folders, items,
- * thumbnails, download URLs, renames, deletes and delta.
- * `fetch` and the token source are injected, so the same code runs in pages, tests and against
- * the local emulator. Paging follows `@odata.nextLink` as the absolute URL Graph gives.
+ * The official Microsoft Graph client (`@microsoft/microsoft-graph-client`), set up for
+ * Reeldrive. The composition root loads this module with import() only when OneDrive is first
+ * needed, so the sign-in page never downloads it. Fragment PUTs never come here: they go
+ * straight from the service worker to the upload URL with plain fetch.
+ *
+ * The middleware chain, in order:
+ * - GraphEndpoint: un-glues absolute `http://` links (the client treats only `https://` strings
+ *   as absolute, so a local emulator's nextLink would be appended to the base URL) and adds the
+ *   bearer token from the MSAL-backed authentication provider to requests for the Graph origin
+ *   only. The client's own AuthenticationHandler would do the latter for https Graph hosts but
+ *   never for the emulator's plain-http origin, so one rule here serves both. After a 401 it
+ *   asks MSAL for a fresh token (refresh token, never the cache) and sends once more.
+ * - RetryHandler (the client's own): 429, 503 and 504 are sent again, twice at most, after the
+ *   Retry-After the service asked for, or its back-off when the header is hidden by CORS. A wait
+ *   over MAX_RETRY_AFTER_SECONDS is not waited: the person is told to try again instead.
+ * - FetchHandler: the injected `fetch`, so pages, tests and the emulator use the same code.
+ *
+ * Every failure leaves as an AppError with the codes the rest of the app already speaks.
  */
+import {
+	Client,
+	GraphClientError,
+	GraphError,
+	PageIterator,
+	RetryHandler,
+	RetryHandlerOptions,
+	type AuthenticationProvider,
+	type Context,
+	type Middleware,
+	type PageCollection
+} from '@microsoft/microsoft-graph-client';
 import { AppError } from '$lib/errors';
+import type { ItemCursor } from './onedrive-api';
 
 export interface TokenSource {
 	getAccessToken(options?: { forceRefresh?: boolean }): Promise<string>;
 }
 
-export interface GraphUser {
-	id: string;
-	displayName: string | null;
-	userPrincipalName: string;
-	mail: string | null;
-}
-
-export interface GraphQuota {
-	total: number;
-	used: number;
-	remaining: number;
-	deleted?: number;
-	state: 'normal' | 'nearing' | 'critical' | 'exceeded';
-}
-
-export interface GraphDrive {
-	id: string;
-	driveType: 'personal' | 'business' | 'documentLibrary';
-	owner?: { user?: { displayName?: string; id?: string } };
-	quota?: GraphQuota;
-}
-
-export interface GraphItemReference {
-	driveId: string;
-	driveType?: string;
-	id?: string;
-	path?: string;
-}
-
-export interface GraphThumbnailSet {
-	id: string;
-	small?: { url: string; width: number; height: number };
-	medium?: { url: string; width: number; height: number };
-	large?: { url: string; width: number; height: number };
-}
-
-export interface GraphItem {
-	id: string;
-	name: string;
-	size?: number;
-	webUrl?: string;
-	createdDateTime?: string;
-	lastModifiedDateTime?: string;
-	parentReference?: GraphItemReference;
-	folder?: { childCount: number };
-	file?: { mimeType?: string; hashes?: { quickXorHash?: string; sha1Hash?: string; sha256Hash?: string } };
-	video?: { duration?: number; width?: number; height?: number };
-	root?: object;
-	deleted?: { state?: string };
-	thumbnails?: GraphThumbnailSet[];
-	'@microsoft.graph.downloadUrl'?: string;
-}
-
-export interface GraphPage<T> {
-	value: T[];
-	nextLink: string | null;
-}
-
-/** One page of a delta feed: more pages now (nextLink), or caught up (deltaLink, kept for later). */
-export interface GraphDeltaPage {
-	value: GraphItem[];
-	nextLink: string | null;
-	deltaLink: string | null;
-}
-
-interface GraphErrorBody {
-	error?: { code?: string; message?: string };
-}
-
-const MAX_THROTTLE_WAIT_MS = 30_000;
-
 export interface GraphClientOptions {
+	/** Graph's base URL with its version, e.g. `https://graph.microsoft.com/v1.0`. */
 	baseUrl: string;
 	tokens: TokenSource;
 	fetch?: typeof fetch;
-	sleep?: (ms: number) => Promise<void>;
 }
 
-export class GraphClient {
-	readonly #baseUrl: string;
+/** Retries after 429/503/504, and the longest Retry-After worth waiting for with a person watching. */
+export const MAX_RETRIES = 2;
+export const MAX_RETRY_AFTER_SECONDS = 30;
+/** Back-off base (seconds) when the service gives no Retry-After (Graph's CORS hides it). */
+const RETRY_DELAY_SECONDS = 1;
+
+/** The Graph client's authentication provider, backed by Reeldrive's MSAL wrapper. */
+export class MsalAuthenticationProvider implements AuthenticationProvider {
 	readonly #tokens: TokenSource;
-	readonly #fetch: typeof fetch;
-	readonly #sleep: (ms: number) => Promise<void>;
 
-	constructor(options: GraphClientOptions) {
-		this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
-		this.#tokens = options.tokens;
-		this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
-		this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+	constructor(tokens: TokenSource) {
+		this.#tokens = tokens;
 	}
 
-	url(path: string): string {
-		return /^https?:\/\//.test(path) ? path : `${this.#baseUrl}${path.startsWith('/') ? '' : '/'}${path}`;
+	getAccessToken(): Promise<string> {
+		return this.#tokens.getAccessToken();
 	}
 
-	/**
-	 * One Graph request with Reeldrive's policy: a 401 gets one fresh token and one more try;
-	 * 429 and 503 wait for Retry-After (or a short backoff) up to twice; the rest become AppErrors.
-	 */
-	async request<T>(method: string, path: string, body?: unknown, what?: string): Promise<T> {
-		let forceRefresh = false;
-		for (let attempt = 0; ; attempt++) {
-			const token = await this.#tokens.getAccessToken({ forceRefresh });
-			let response: Response;
-			try {
-				response = await this.#fetch(this.url(path), {
-					method,
-					headers: {
-						Authorization: `Bearer ${token}`,
-						Accept: 'application/json',
-						...(body === undefined ? {} : { 'Content-Type': 'application/json' })
-					},
-					body: body === undefined ? undefined : JSON.stringify(body)
-				});
-			} catch (error) {
-				throw new AppError('network-unreachable', { service: 'OneDrive' }, error);
-			}
-			if (response.ok) {
-				if (response.status === 204) return undefined as T;
-				return (await response.json()) as T;
-			}
-			if (response.status === 401 && !forceRefresh) {
-				forceRefresh = true;
-				continue;
-			}
-			if ((response.status === 429 || response.status === 503) && attempt < 2) {
-				await this.#sleep(retryAfterMs(response.headers.get('Retry-After'), attempt));
-				continue;
-			}
-			throw await toGraphError(response, what);
+	/** A new token from the refresh token, after Graph refused the cached one. */
+	refreshAccessToken(): Promise<string> {
+		return this.#tokens.getAccessToken({ forceRefresh: true });
+	}
+}
+
+/**
+ * An AppError raised inside the chain (no token, no network) must reach the caller unchanged:
+ * the client rethrows GraphClientErrors as they are, and wraps anything else in a GraphError.
+ */
+function carry(error: AppError): GraphClientError {
+	const wrapper = new GraphClientError(error.message);
+	wrapper.customError = error;
+	return wrapper;
+}
+
+function requestUrl(request: RequestInfo): string {
+	return typeof request === 'string' ? request : request.url;
+}
+
+/** `http://base/v1.0/http://host/v1.0/x?y` → `http://host/v1.0/x?y` (see the module comment). */
+export function unglue(url: string): string {
+	const path = url.split('?', 1)[0]!;
+	const inner = path.slice(1).search(/\/https?:\/\//);
+	return inner >= 0 ? url.slice(inner + 2) : url;
+}
+
+class GraphEndpoint implements Middleware {
+	readonly #origin: string;
+	readonly #auth: MsalAuthenticationProvider;
+	#next: Middleware | undefined;
+
+	constructor(graphOrigin: string, auth: MsalAuthenticationProvider) {
+		this.#origin = graphOrigin;
+		this.#auth = auth;
+	}
+
+	async execute(context: Context): Promise<void> {
+		const url = unglue(requestUrl(context.request));
+		context.request = url;
+		if (new URL(url).origin !== this.#origin) {
+			// Never a token for anything but Graph itself (download or upload URLs carry their own).
+			await this.#send(context, null);
+			return;
+		}
+		await this.#send(context, await this.#token(() => this.#auth.getAccessToken()));
+		if (context.response?.status === 401) {
+			await context.response.body?.cancel();
+			await this.#send(context, await this.#token(() => this.#auth.refreshAccessToken()));
 		}
 	}
 
-	get<T>(path: string, what?: string): Promise<T> {
-		return this.request<T>('GET', path, undefined, what);
+	async #token(get: () => Promise<string>): Promise<string> {
+		try {
+			return await get();
+		} catch (error) {
+			throw carry(error instanceof AppError ? error : new AppError('microsoft-sign-in-failed', {}, error));
+		}
 	}
 
-	me(): Promise<GraphUser> {
-		return this.get('/me?$select=id,displayName,userPrincipalName,mail');
+	async #send(context: Context, token: string | null): Promise<void> {
+		const options = (context.options ??= {});
+		const headers = new Headers(options.headers);
+		if (token) headers.set('Authorization', `Bearer ${token}`);
+		else headers.delete('Authorization');
+		options.headers = Object.fromEntries(headers);
+		await this.#next!.execute(context);
 	}
 
-	drive(): Promise<GraphDrive> {
-		return this.get('/me/drive?$select=id,driveType,owner,quota');
-	}
-
-	item(itemId: string, what = 'That item'): Promise<GraphItem> {
-		return this.get(`/me/drive/items/${encodeURIComponent(itemId)}`, what);
-	}
-
-	/** An item by its path from the drive's root, e.g. "/Videos/Blender". */
-	itemByPath(path: string, what = 'That folder'): Promise<GraphItem> {
-		const trimmed = path.replace(/^\/+|\/+$/g, '');
-		if (!trimmed) return this.get('/me/drive/root', what);
-		const encoded = trimmed.split('/').map(encodeURIComponent).join('/');
-		return this.get(`/me/drive/root:/${encoded}`, what);
-	}
-
-	/** One page of a folder's children; pass the previous page's nextLink for the next one. */
-	async children(
-		folderId: string,
-		options: { top?: number; nextLink?: string | null; foldersFirst?: boolean; select?: string } = {}
-	): Promise<GraphPage<GraphItem>> {
-		const params = new URLSearchParams({ $top: String(options.top ?? 200) });
-		if (options.select) params.set('$select', options.select);
-		const folder = folderId === 'root' ? '/me/drive/root' : `/me/drive/items/${encodeURIComponent(folderId)}`;
-		const url = options.nextLink ?? `${folder}/children?${params}`;
-		const page = await this.get<{ value: GraphItem[]; '@odata.nextLink'?: string }>(url, 'That folder');
-		return { value: page.value, nextLink: page['@odata.nextLink'] ?? null };
-	}
-
-	/** Where an item of a given drive lives: `/drives/{drive}/items/{item}`. */
-	#driveItemPath(driveId: string, itemId: string): string {
-		return `/drives/${encodeURIComponent(driveId)}/items/${encodeURIComponent(itemId)}`;
-	}
-
-	/** An item of a given drive, with optional `$select` and `$expand` (e.g. "thumbnails"). */
-	driveItem(
-		driveId: string,
-		itemId: string,
-		options: { select?: string; expand?: string; what?: string } = {}
-	): Promise<GraphItem> {
-		const params = new URLSearchParams();
-		if (options.select) params.set('$select', options.select);
-		if (options.expand) params.set('$expand', options.expand);
-		const query = params.size ? `?${params}` : '';
-		return this.get(`${this.#driveItemPath(driveId, itemId)}${query}`, options.what ?? 'That video');
-	}
-
-	/** An item's thumbnail sets (zero or more); `size` limits them to one size, e.g. "medium". */
-	async thumbnails(driveId: string, itemId: string, size?: string): Promise<GraphThumbnailSet[]> {
-		const query = size ? `?${new URLSearchParams({ select: size })}` : '';
-		const page = await this.get<{ value: GraphThumbnailSet[] }>(
-			`${this.#driveItemPath(driveId, itemId)}/thumbnails${query}`,
-			'That video'
-		);
-		return page.value;
-	}
-
-	/**
-	 * A fresh pre-authenticated download URL for a file. It needs no Authorization header and
-	 * expires (about an hour; "a few minutes" per one doc), so it is fetched when needed, never stored.
-	 */
-	async downloadUrl(driveId: string, itemId: string, what = 'That video'): Promise<string> {
-		const item = await this.driveItem(driveId, itemId, { select: 'id,@microsoft.graph.downloadUrl', what });
-		const url = item['@microsoft.graph.downloadUrl'];
-		if (!url) throw new AppError('graph-failed', { what, detail: 'OneDrive gave no download address' });
-		return url;
-	}
-
-	/** Renames or moves an item; a taken name fails (409) rather than being renamed silently. */
-	updateItem(
-		driveId: string,
-		itemId: string,
-		changes: { name?: string; parentId?: string },
-		what = 'That video'
-	): Promise<GraphItem> {
-		const body: Record<string, unknown> = { '@microsoft.graph.conflictBehavior': 'fail' };
-		if (changes.name !== undefined) body.name = changes.name;
-		if (changes.parentId !== undefined) body.parentReference = { id: changes.parentId };
-		return this.request('PATCH', this.#driveItemPath(driveId, itemId), body, what);
-	}
-
-	/** Deletes an item (OneDrive keeps it in its recycle bin). */
-	async deleteItem(driveId: string, itemId: string, what = 'That video'): Promise<void> {
-		await this.request<void>('DELETE', this.#driveItemPath(driveId, itemId), undefined, what);
-	}
-
-	/**
-	 * One page of the drive's delta feed. Without a link: `token=latest` (no items, just a cursor
-	 * for now); with a nextLink or deltaLink from an earlier page: the changes since.
-	 */
-	async delta(link: string | null, select = 'id,name,deleted,parentReference,file,size,webUrl'): Promise<GraphDeltaPage> {
-		const url = link ?? `/me/drive/root/delta?${new URLSearchParams({ token: 'latest', $select: select })}`;
-		const page = await this.get<{ value: GraphItem[]; '@odata.nextLink'?: string; '@odata.deltaLink'?: string }>(
-			url,
-			'Your OneDrive'
-		);
-		return { value: page.value, nextLink: page['@odata.nextLink'] ?? null, deltaLink: page['@odata.deltaLink'] ?? null };
-	}
-
-	createFolder(
-		parentId: string,
-		name: string,
-		conflictBehavior: 'fail' | 'rename' | 'replace' = 'fail'
-	): Promise<GraphItem> {
-		const parent = parentId === 'root' ? '/me/drive/root' : `/me/drive/items/${encodeURIComponent(parentId)}`;
-		return this.request('POST', `${parent}/children`, {
-			name,
-			folder: {},
-			'@microsoft.graph.conflictBehavior': conflictBehavior
-		}, 'The parent folder');
+	setNext(next: Middleware): void {
+		this.#next = next;
 	}
 }
 
-function retryAfterMs(header: string | null, attempt: number): number {
-	const seconds = header ? Number(header) : NaN;
-	if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, MAX_THROTTLE_WAIT_MS);
-	const date = header ? Date.parse(header) : NaN;
-	if (Number.isFinite(date)) return Math.min(Math.max(date - Date.now(), 0), MAX_THROTTLE_WAIT_MS);
-	return 1000 * 2 ** attempt;
+class FetchHandler implements Middleware {
+	readonly #fetch: typeof fetch;
+
+	constructor(fetchImpl: typeof fetch) {
+		this.#fetch = fetchImpl;
+	}
+
+	async execute(context: Context): Promise<void> {
+		try {
+			context.response = await this.#fetch(context.request, context.options);
+		} catch (error) {
+			throw carry(new AppError('network-unreachable', { service: 'OneDrive' }, error));
+		}
+	}
 }
 
-async function toGraphError(response: Response, what?: string): Promise<AppError> {
-	let body: GraphErrorBody = {};
-	try {
-		body = (await response.json()) as GraphErrorBody;
-	} catch {
-		// Not JSON: the status alone decides.
+function retryAfterSeconds(response: Response): number | null {
+	const header = response.headers.get('Retry-After');
+	if (header === null) return null;
+	const seconds = Number(header);
+	if (Number.isFinite(seconds)) return seconds;
+	const date = Date.parse(header);
+	return Number.isFinite(date) ? (date - Date.now()) / 1000 : null;
+}
+
+/** The official client with Reeldrive's middleware chain (see the module comment). */
+export function createGraphClient(options: GraphClientOptions): Client {
+	const base = new URL(options.baseUrl.replace(/\/+$/, ''));
+	const segments = base.pathname.split('/');
+	const version = segments.pop() ?? '';
+	const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+	const retries = new RetryHandlerOptions(RETRY_DELAY_SECONDS, MAX_RETRIES, (_delay, _attempt, _request, _options, response) => {
+		const wait = retryAfterSeconds(response);
+		return wait === null || wait <= MAX_RETRY_AFTER_SECONDS;
+	});
+	return Client.initWithMiddleware({
+		baseUrl: `${base.origin}${segments.join('/')}`,
+		defaultVersion: version,
+		middleware: [
+			new GraphEndpoint(base.origin, new MsalAuthenticationProvider(options.tokens)),
+			new RetryHandler(retries),
+			new FetchHandler(fetchImpl)
+		]
+	});
+}
+
+/** Turns anything the Graph client throws into Reeldrive's error codes. */
+export function toAppError(error: unknown, what?: string): AppError {
+	if (error instanceof AppError) return error;
+	if (error instanceof GraphClientError) {
+		if (error.customError instanceof AppError) return error.customError;
+		return new AppError('graph-failed', { what, detail: error.message }, error);
 	}
-	const code = body.error?.code ?? '';
-	const context = { status: response.status, graphCode: code, what };
-	switch (response.status) {
+	if (!(error instanceof GraphError) || error.statusCode <= 0) {
+		return new AppError('graph-failed', { what }, error);
+	}
+	const code = error.code ?? '';
+	const context = { status: error.statusCode, graphCode: code, what };
+	switch (error.statusCode) {
 		case 401:
-			return new AppError('graph-unauthorized', context);
+			return new AppError('graph-unauthorized', context, error);
 		case 403:
-			return new AppError('graph-forbidden', context);
+			return new AppError('graph-forbidden', context, error);
 		case 404:
-			return new AppError('graph-not-found', context);
+			return new AppError('graph-not-found', context, error);
 		case 409:
-			return new AppError('graph-name-conflict', context);
+			return new AppError('graph-name-conflict', context, error);
 		case 410:
-			return new AppError('graph-resync-required', context);
+			return new AppError('graph-resync-required', context, error);
 		case 429:
-			return new AppError('graph-throttled', context);
-		case 503:
+			return new AppError('graph-throttled', context, error);
 		case 502:
+		case 503:
 		case 504:
-			return new AppError('graph-unavailable', context);
+			return new AppError('graph-unavailable', context, error);
 		case 400:
-			if (/invalid.*name|nameContainsInvalidCharacters/i.test(code + ' ' + (body.error?.message ?? ''))) {
-				return new AppError('graph-invalid-name', context);
+			if (/invalid.*name|nameContainsInvalidCharacters/i.test(`${code} ${error.message}`)) {
+				return new AppError('graph-invalid-name', context, error);
 			}
 	}
-	return new AppError('graph-failed', { ...context, detail: body.error?.message ?? `HTTP ${response.status}` });
+	return new AppError('graph-failed', { ...context, detail: error.message || `HTTP ${error.statusCode}` }, error);
+}
+
+/**
+ * The items of a Graph collection, a batch at a time, over as many pages as it takes: the
+ * client's PageIterator follows `@odata.nextLink`, and pausing it (the callback answering
+ * false) keeps its place, so "load more" carries on exactly where the last batch ended.
+ */
+export class GraphCursor<T> implements ItemCursor<T> {
+	readonly #iterator: PageIterator;
+	readonly #what: string | undefined;
+	#batch: T[] = [];
+	#wanted = 0;
+
+	constructor(client: Client, first: PageCollection, toItem: (raw: unknown) => T, what?: string) {
+		this.#what = what;
+		this.#iterator = new PageIterator(client, first, (raw: unknown) => {
+			this.#batch.push(toItem(raw));
+			return this.#batch.length < this.#wanted;
+		});
+	}
+
+	/** Up to `count` more items; fewer only at the end of the collection. */
+	async next(count: number): Promise<T[]> {
+		this.#wanted = count;
+		try {
+			await this.#iterator.resume();
+		} catch (error) {
+			// What this batch already took stays in #batch, so the next call returns it too.
+			throw toAppError(error, this.#what);
+		}
+		const batch = this.#batch;
+		this.#batch = [];
+		return batch;
+	}
+
+	/** Every item has been handed out. */
+	get done(): boolean {
+		return this.#iterator.isComplete();
+	}
+
+	/** For a delta feed read to its end: the link that asks for the changes after it. */
+	get deltaLink(): string | null {
+		return this.#iterator.getDeltaLink() ?? null;
+	}
 }

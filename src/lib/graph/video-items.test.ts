@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { GraphItem } from './graph-client';
+import type { OneDriveItem } from './onedrive-api';
 import { isVideoItem, parentFolderPath, videoFieldsFromItem } from './video-items';
 
-const clip: GraphItem = {
+const clip: OneDriveItem = {
 	id: 'F1!12',
 	name: 'clip.mp4',
 	size: 123_456,

@@ -3,7 +3,7 @@
  * breadcrumbs, page-by-page loading of large folders and creating a folder in place.
  */
 import { AppError } from '$lib/errors';
-import type { GraphClient, GraphItem } from '$lib/graph/graph-client';
+import type { ItemCursor, OneDriveApi, OneDriveItem } from '$lib/graph/onedrive-api';
 import { sanitiseOneDriveName } from '$lib/upload/onedrive-names';
 
 export interface Crumb {
@@ -26,12 +26,14 @@ export class FolderBrowser {
 	fileCount = $state(0);
 	loading = $state(false);
 	error = $state<AppError | null>(null);
-	nextLink = $state<string | null>(null);
+	/** The folder has more children than shown: "Load more" reads the next batch. */
+	hasMore = $state(false);
 
-	readonly #graph: GraphClient;
+	readonly #graph: Pick<OneDriveApi, 'children' | 'createFolder'>;
+	#cursor: ItemCursor<OneDriveItem> | null = null;
 	#generation = 0;
 
-	constructor(graph: GraphClient) {
+	constructor(graph: Pick<OneDriveApi, 'children' | 'createFolder'>) {
 		this.#graph = graph;
 	}
 
@@ -57,28 +59,31 @@ export class FolderBrowser {
 	async #load(): Promise<void> {
 		this.folders = [];
 		this.fileCount = 0;
-		this.nextLink = null;
-		await this.#fetchPage(null);
+		this.hasMore = false;
+		this.#cursor = null;
+		await this.#fetchBatch();
 	}
 
 	async loadMore(): Promise<void> {
-		if (this.nextLink) await this.#fetchPage(this.nextLink);
+		if (this.hasMore) await this.#fetchBatch();
 	}
 
-	async #fetchPage(nextLink: string | null): Promise<void> {
+	async #fetchBatch(): Promise<void> {
 		const generation = ++this.#generation;
 		this.loading = true;
 		this.error = null;
 		try {
-			const page = await this.#graph.children(this.current.id, {
-				top: PAGE_SIZE,
-				nextLink,
-				select: 'id,name,folder,file,size'
-			});
+			let cursor = this.#cursor;
+			if (!cursor) {
+				cursor = await this.#graph.children(this.current.id, { top: PAGE_SIZE, select: 'id,name,folder,file,size' });
+				if (generation !== this.#generation) return;
+				this.#cursor = cursor;
+			}
+			const items = await cursor.next(PAGE_SIZE);
 			if (generation !== this.#generation) return;
-			this.folders = [...this.folders, ...page.value.filter(isFolder).map(toEntry)];
-			this.fileCount += page.value.filter((item) => !item.folder).length;
-			this.nextLink = page.nextLink;
+			this.folders = [...this.folders, ...items.filter(isFolder).map(toEntry)];
+			this.fileCount += items.filter((item) => !item.folder).length;
+			this.hasMore = !cursor.done;
 		} catch (error) {
 			if (generation === this.#generation) {
 				this.error = error instanceof AppError ? error : new AppError('graph-failed', {}, error);
@@ -108,10 +113,10 @@ export class FolderBrowser {
 	}
 }
 
-function isFolder(item: GraphItem): boolean {
+function isFolder(item: OneDriveItem): boolean {
 	return !!item.folder;
 }
 
-function toEntry(item: GraphItem): FolderEntry {
+function toEntry(item: OneDriveItem): FolderEntry {
 	return { id: item.id, name: item.name, childCount: item.folder?.childCount ?? 0 };
 }

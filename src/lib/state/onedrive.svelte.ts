@@ -5,7 +5,7 @@
  */
 import { AppError } from '$lib/errors';
 import type { MicrosoftAccount } from '$lib/auth/microsoft-auth';
-import type { GraphDrive, GraphItem, GraphQuota } from '$lib/graph/graph-client';
+import type { DriveItem, Quota } from '$lib/graph/onedrive-api';
 import type { Services } from '$lib/services';
 import { ConnectionRepository, type ConnectionRow } from '$lib/supabase/connections';
 import { FolderBrowser } from './folder-browser.svelte';
@@ -25,8 +25,18 @@ export interface DefaultFolder {
 	path: string;
 }
 
+/** The drive's space in bytes, when Graph reports both figures. */
+export interface DriveSpace {
+	used: number;
+	total: number;
+}
+
+export function driveSpace(quota: Quota | null | undefined): DriveSpace | null {
+	return typeof quota?.used === 'number' && typeof quota.total === 'number' ? { used: quota.used, total: quota.total } : null;
+}
+
 /** A drive item's path from the root, e.g. "/Videos/Blender", from its parentReference. */
-export function itemPath(item: GraphItem): string {
+export function itemPath(item: DriveItem): string {
 	if (item.root) return '/';
 	const parent = item.parentReference?.path ?? '';
 	// Graph writes parent paths as "/drive/root:" or "/drives/{id}/root:/Videos".
@@ -38,8 +48,9 @@ export class OneDriveManager {
 	state = $state<ConnectionState>('loading');
 	row = $state<ConnectionRow | null>(null);
 	account = $state<MicrosoftAccount | null>(null);
-	quota = $state<GraphQuota | null>(null);
-	driveType = $state<GraphDrive['driveType'] | null>(null);
+	quota = $state<DriveSpace | null>(null);
+	/** Graph's driveType: "personal", "business" or "documentLibrary". */
+	driveType = $state<string | null>(null);
 	/** The chosen default folder was deleted or moved away: the person must choose again. */
 	folderMissing = $state(false);
 	/** After connecting: the Microsoft account differs from the one the existing videos live in. */
@@ -114,8 +125,8 @@ export class OneDriveManager {
 		}
 		try {
 			const drive = await services.graph.drive();
-			this.quota = drive.quota ?? null;
-			this.driveType = drive.driveType;
+			this.quota = driveSpace(drive.quota);
+			this.driveType = drive.driveType ?? null;
 			if (row.status !== 'connected') this.row = await this.#deps().repository.setStatus('connected');
 			this.state = 'connected';
 			await this.verifyDefaultFolder();
@@ -145,6 +156,7 @@ export class OneDriveManager {
 	async #recordConnection(account: MicrosoftAccount): Promise<void> {
 		const { services, repository } = this.#deps();
 		const [me, drive] = await Promise.all([services.graph.me(), services.graph.drive()]);
+		if (!drive.id) throw new AppError('graph-failed', { what: 'Your OneDrive', detail: 'OneDrive did not say which drive is yours' });
 		const previous = this.row;
 		// MSAL's object id for the account: the same id every tab and the upload worker compare.
 		const sameAccount = previous?.microsoft_account_id === account.localAccountId;
@@ -159,8 +171,8 @@ export class OneDriveManager {
 			},
 			sameAccount
 		);
-		this.quota = drive.quota ?? null;
-		this.driveType = drive.driveType;
+		this.quota = driveSpace(drive.quota);
+		this.driveType = drive.driveType ?? null;
 		this.state = 'connected';
 		this.folderMissing = false;
 		await this.verifyDefaultFolder();

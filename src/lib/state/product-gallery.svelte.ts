@@ -9,7 +9,7 @@
 import { SvelteMap } from 'svelte/reactivity';
 import { AppError } from '$lib/errors';
 import type { LibraryCache } from '$lib/db/library-cache';
-import type { GraphClient, GraphItem } from '$lib/graph/graph-client';
+import type { OneDriveApi, OneDriveItem } from '$lib/graph/onedrive-api';
 import type { ProductRepository, ProductSummary } from '$lib/supabase/products';
 import type { VideoItemFields, VideoRepository, VideoRow, VideoStatus } from '$lib/supabase/videos';
 import { sanitiseOneDriveName } from '$lib/upload/onedrive-names';
@@ -30,7 +30,7 @@ export interface GalleryDeps {
 		VideoRepository,
 		'listForProduct' | 'link' | 'relink' | 'setProduct' | 'rename' | 'setStatus' | 'remove' | 'updateFromItem' | 'markMissing'
 	>;
-	graph: Pick<GraphClient, 'driveItem' | 'downloadUrl' | 'updateItem' | 'deleteItem' | 'delta' | 'children'>;
+	graph: Pick<OneDriveApi, 'driveItem' | 'downloadUrl' | 'updateItem' | 'deleteItem' | 'delta' | 'children'>;
 	cache: Pick<LibraryCache, 'read' | 'write' | 'forget'>;
 	library: { setVideoCount(productId: string, count: number): void; adjustVideoCount?(productId: string, delta: number): void };
 	onedrive: { state: ConnectionState; row: { drive_id: string | null } | null };
@@ -48,8 +48,11 @@ interface Snapshot {
 const ITEM_CONCURRENCY = 4;
 /** Download URLs are short-lived ("a few minutes" to an hour): reuse one only briefly. */
 const DOWNLOAD_URL_REUSE_MS = 5 * 60_000;
-/** A delta feed longer than this many pages is finished on the next check. */
-const MAX_DELTA_PAGES = 20;
+/**
+ * A delta feed with more changes than this is not read further: the check starts a fresh cursor
+ * instead, and cards still check themselves on view (20 of Graph's 200-item pages).
+ */
+const MAX_DELTA_CHANGES = 4000;
 const SAVE_DELAY_MS = 500;
 const ITEM_SELECT = 'id,name,size,webUrl,parentReference,deleted,file,video';
 
@@ -277,8 +280,8 @@ export class ProductGallery {
 				return;
 			}
 			const set = item.thumbnails?.[0];
-			const thumb = set?.medium ?? set?.large ?? set?.small;
-			this.thumbnails.set(video.id, thumb ? { kind: 'image', url: thumb.url } : { kind: 'none' });
+			const url = (set?.medium ?? set?.large ?? set?.small)?.url;
+			this.thumbnails.set(video.id, url ? { kind: 'image', url } : { kind: 'none' });
 			await this.#catchUp(video, item);
 		} catch (error) {
 			if (this.#disposed) return;
@@ -304,7 +307,7 @@ export class ProductGallery {
 	}
 
 	/** The file exists: bring a missing row back, and follow renames and moves made in OneDrive. */
-	async #catchUp(video: VideoRow, item: GraphItem): Promise<void> {
+	async #catchUp(video: VideoRow, item: OneDriveItem): Promise<void> {
 		const changes: Partial<VideoItemFields> & { status?: VideoStatus } = {};
 		if (item.name && item.name !== video.name) changes.name = item.name;
 		if (item.webUrl && item.webUrl !== video.web_url) changes.web_url = item.webUrl;
@@ -323,7 +326,8 @@ export class ProductGallery {
 
 	/**
 	 * Reads OneDrive's changes since the last check and marks videos whose files were deleted
-	 * as missing (in every product, not only this one). The first check only takes a cursor.
+	 * as missing (in every product, not only this one). The first check only takes a cursor; a
+	 * feed too long to read (MAX_DELTA_CHANGES) is dropped for a fresh cursor next time.
 	 */
 	async checkOneDriveChanges(): Promise<void> {
 		const drive = this.#connectedDriveId;
@@ -337,22 +341,15 @@ export class ProductGallery {
 				if (start.deltaLink) await cache.write(userId, cursorName, start.deltaLink);
 				return;
 			}
+			const changes = await graph.delta(saved.data, { limit: MAX_DELTA_CHANGES });
 			const deleted = new Set<string>();
-			let link: string | null = saved.data;
-			for (let pages = 0; link && pages < MAX_DELTA_PAGES; pages++) {
-				const page = await graph.delta(link);
-				for (const item of page.value) {
-					if (item.deleted) deleted.add(item.id);
-					else deleted.delete(item.id);
-				}
-				if (page.deltaLink) {
-					await cache.write(userId, cursorName, page.deltaLink);
-					link = null;
-				} else {
-					link = page.nextLink;
-					if (link) await cache.write(userId, cursorName, link);
-				}
+			for (const item of changes.items) {
+				if (!item.id) continue;
+				if (item.deleted) deleted.add(item.id);
+				else deleted.delete(item.id);
 			}
+			if (changes.deltaLink) await cache.write(userId, cursorName, changes.deltaLink);
+			else await cache.forget(userId, cursorName);
 			if (deleted.size === 0 || this.#disposed) return;
 			const marked = new Set(await this.#deps.videos.markMissing(drive, [...deleted]));
 			const touched = this.videos.some((video) => marked.has(video.id));
@@ -437,7 +434,7 @@ export class ProductGallery {
 	}
 
 	/** Points a missing video at another OneDrive file. */
-	async relink(video: VideoRow, item: GraphItem): Promise<void> {
+	async relink(video: VideoRow, item: OneDriveItem): Promise<void> {
 		this.#needsNetwork();
 		const row = await this.#deps.videos.relink(video.id, videoFieldsFromItem(item, this.#connectedDriveId ?? video.drive_id));
 		this.thumbnails.delete(video.id);
@@ -451,7 +448,7 @@ export class ProductGallery {
 	}
 
 	/** Links OneDrive files to this product; files already in another product move here. */
-	async link(items: GraphItem[]): Promise<number> {
+	async link(items: OneDriveItem[]): Promise<number> {
 		this.#needsNetwork();
 		const drive = this.#connectedDriveId;
 		if (!drive) throw new AppError('microsoft-not-connected');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '$lib/errors';
-import type { GraphItem } from '$lib/graph/graph-client';
+import type { OneDriveItem } from '$lib/graph/onedrive-api';
 import type { ProductSummary } from '$lib/supabase/products';
 import type { VideoRow } from '$lib/supabase/videos';
 import { ProductGallery, type GalleryDeps } from './product-gallery.svelte';
@@ -43,7 +43,7 @@ function row(id: string, changes: Partial<VideoRow> = {}): VideoRow {
 	};
 }
 
-function setup(options: { rows?: VideoRow[]; items?: Record<string, GraphItem | 'gone' | 'slow'>; online?: boolean; state?: GalleryDeps['onedrive']['state'] } = {}) {
+function setup(options: { rows?: VideoRow[]; items?: Record<string, OneDriveItem | 'gone' | 'slow'>; online?: boolean; state?: GalleryDeps['onedrive']['state'] } = {}) {
 	const calls: string[] = [];
 	const snapshots = new Map<string, { data: unknown; savedAt: number }>();
 	const releases: (() => void)[] = [];
@@ -96,10 +96,10 @@ function setup(options: { rows?: VideoRow[]; items?: Record<string, GraphItem | 
 			},
 			delta: async (link) => {
 				calls.push(`delta ${link}`);
-				if (!link) return { value: [], nextLink: null, deltaLink: 'cursor-1' };
-				return { value: [{ id: 'item-b', name: 'b.mp4', deleted: {} }], nextLink: null, deltaLink: 'cursor-2' };
+				if (!link) return { items: [], deltaLink: 'cursor-1' };
+				return { items: [{ id: 'item-b', name: 'b.mp4', deleted: {} }], deltaLink: 'cursor-2' };
 			},
-			children: async () => ({ value: [], nextLink: null })
+			children: async () => ({ next: async () => [], done: true, deltaLink: null })
 		},
 		cache: {
 			read: async <T,>(user: string, name: string) => {
@@ -192,7 +192,7 @@ describe('ProductGallery', () => {
 	});
 
 	it('follows a rename made in OneDrive, and brings a missing video back when its file is there again', async () => {
-		const renamed: GraphItem = { id: 'item-a', name: 'new.mp4', webUrl: 'http://web/a', parentReference: { driveId: 'drive-a', path: '/drive/root:/Videos' } };
+		const renamed: OneDriveItem = { id: 'item-a', name: 'new.mp4', webUrl: 'http://web/a', parentReference: { driveId: 'drive-a', path: '/drive/root:/Videos' } };
 		const { gallery, calls } = setup({ rows: [row('a', { status: 'missing' })], items: { 'item-a': renamed } });
 		await gallery.load();
 		gallery.requestThumbnail(gallery.videos[0]!);

@@ -37,11 +37,15 @@ export class SessionManager {
 		this.#started = true;
 		this.#services = services;
 		const { data } = await services.supabase.auth.getSession();
-		await this.#apply(data.session);
+		await this.#apply(data.session).catch(() => {
+			// Not handed over: nobody is signed in here until signing in again succeeds.
+			if (this.status === 'loading') this.status = 'signed-out';
+		});
 		services.supabase.auth.onAuthStateChange((event, session) => {
 			// Runs outside the auth lock: Supabase warns against awaiting its calls in here.
+			// A failure is reported by the sign-in that caused the event.
 			if (event === 'SIGNED_IN' || event === 'SIGNED_OUT' || event === 'USER_UPDATED') {
-				setTimeout(() => void this.#apply(session), 0);
+				setTimeout(() => void this.#apply(session).catch(() => {}), 0);
 			}
 		});
 	}
@@ -53,11 +57,14 @@ export class SessionManager {
 	/**
 	 * Changes of user are applied one at a time, in order. The change itself is quick; listeners
 	 * then run one after another, and those of a change already superseded are skipped, so no
-	 * listener acts on a stale user and a slow one never holds up signing out.
+	 * listener acts on a stale user and a slow one never holds up signing out. A change that
+	 * fails (this browser's Microsoft sign-in could not be handed over) is reported to whoever
+	 * asked for it, so signing in says why instead of quietly staying on the form.
 	 */
 	#apply(session: Session | null): Promise<void> {
-		this.#applying = this.#applying.then(() => this.#applyNow(session)).catch(() => {});
-		return this.#applying;
+		const applied = this.#applying.then(() => this.#applyNow(session));
+		this.#applying = applied.catch(() => {});
+		return applied;
 	}
 
 	async #applyNow(session: Session | null): Promise<void> {
