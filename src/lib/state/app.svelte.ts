@@ -31,8 +31,8 @@ export function startApp(): void {
 		});
 		// Where uploads go follows the connection row (and is kept on this device for offline use).
 		$effect(() => {
-			const row = onedrive.row;
-			if (session.user && row !== undefined) void uploads.refreshQueueable();
+			const known = `${onedrive.state}|${onedrive.row?.status ?? ''}|${onedrive.row?.drive_id ?? ''}|${onedrive.row?.default_folder_path ?? ''}`;
+			if (session.user && known) void uploads.refreshQueueable();
 		});
 	});
 	void session.start(services);

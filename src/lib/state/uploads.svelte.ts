@@ -271,6 +271,11 @@ export class UploadsManager {
 	/** Looks again whether videos can be queued here (after the connection row changed). */
 	async refreshQueueable(): Promise<void> {
 		const user = this.#session?.user;
+		// While the connection is still loading, nothing is known yet: files picked meanwhile wait.
+		if (user && this.#onedrive?.state === 'loading' && !this.#onedrive.row) {
+			this.queueable = null;
+			return;
+		}
 		this.queueable = !!user && (await this.#destinations.resolve(user.id, this.#onedrive?.row ?? null)) !== null;
 		if (this.queueable) void this.#queueHeld();
 	}
