@@ -57,12 +57,6 @@ sw.addEventListener('message', (event) => {
 		case 'command':
 			event.waitUntil(uploads.scheduler.command(data.jobId, data.command).then(pumpForPages));
 			break;
-		case 'retire':
-			// The new version activates once this worker's events have ended: end them now. Only a
-			// worker with a newer version waiting behind it retires (a late or repeated message that
-			// reaches the new worker itself changes nothing).
-			if (sw.registration.waiting || sw.registration.installing) event.waitUntil(uploads.scheduler.retire());
-			break;
 	}
 });
 

@@ -1,6 +1,5 @@
 import { Workbox } from 'workbox-window';
 import { dev } from '$app/environment';
-import { PROTOCOL_VERSION, type PageToWorker } from '$lib/sw-bridge/protocol';
 
 /**
  * Registers the service worker and tells the page when a new version is waiting, so the person
@@ -58,15 +57,9 @@ export class AppUpdateManager {
 		return withinBound(this.#available ?? navigator.serviceWorker.getRegistration().then((registration) => !!registration?.active), false);
 	}
 
-	/**
-	 * Activates the waiting version; the page reloads once it has taken control. The running
-	 * worker first lets go of its uploads, so the new one can take over at once (a worker still
-	 * busy with an upload would hold back the activation until it is done).
-	 */
+	/** Activates the waiting version; the page reloads once it has taken control. */
 	applyUpdate(): void {
 		this.#reloadWhenControlled = true;
-		const retire: PageToWorker = { v: PROTOCOL_VERSION, type: 'retire' };
-		navigator.serviceWorker?.controller?.postMessage(retire);
 		this.#workbox?.messageSkipWaiting();
 	}
 

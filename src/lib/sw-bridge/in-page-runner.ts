@@ -68,9 +68,6 @@ export class InPageRunner implements UploadChannel {
 				break;
 			case 'pump':
 				break;
-			case 'retire':
-				await this.#scheduler.retire();
-				return true;
 		}
 		void this.#scheduler.pump(MESSAGE_BUDGET_MS).then((report) =>
 			this.#publish({ v: PROTOCOL_VERSION, type: 'pump-finished', runnable: report.readyNow, progressed: report.progressed, dueAt: report.dueAt })

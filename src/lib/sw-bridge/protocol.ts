@@ -14,9 +14,7 @@ export type PageToWorker =
 	| { v: 1; type: 'active-user'; appUserId: string | null; microsoftAccountId: string | null }
 	/** There may be work: run uploads now. */
 	| { v: 1; type: 'pump' }
-	| { v: 1; type: 'command'; jobId: string; command: UploadCommand }
-	/** A new version of the app takes over: stop running uploads and let go of them now. */
-	| { v: 1; type: 'retire' };
+	| { v: 1; type: 'command'; jobId: string; command: UploadCommand };
 
 export interface JobSummary {
 	id: string;
@@ -57,7 +55,7 @@ export type TokenReply =
 
 export function isPageToWorker(data: unknown): data is PageToWorker {
 	const message = data as { v?: unknown; type?: unknown } | null;
-	return !!message && message.v === PROTOCOL_VERSION && typeof message.type === 'string' && ['active-user', 'pump', 'command', 'retire'].includes(message.type);
+	return !!message && message.v === PROTOCOL_VERSION && typeof message.type === 'string' && ['active-user', 'pump', 'command'].includes(message.type);
 }
 
 export function isWorkerToPage(data: unknown): data is WorkerToPage {

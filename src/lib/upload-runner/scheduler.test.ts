@@ -307,31 +307,6 @@ describe('two owners: an old and a new worker, or two contexts', () => {
 	});
 });
 
-describe('an app update', () => {
-	it('the old version retires mid-fragment: it lets go at once, starts nothing more, and the new one finishes the upload', async () => {
-		const w = world();
-		const old = context(w);
-		const data = pseudoRandomBytes(3 * F, 16);
-		await queue(old.ledger, 'v1', data);
-		await old.scheduler.setActiveUser(ALICE);
-		holdPutAt(w, F);
-		const pump = old.scheduler.pump(BUDGET);
-		await until(() => w.drive.puts().length === 2);
-		await old.scheduler.retire();
-		await pump;
-		const requests = w.drive.log.length;
-		expect(old.locks.holds()).toEqual([]);
-		expect(await old.scheduler.pump(BUDGET)).toMatchObject({ progressed: false });
-		expect(w.drive.log).toHaveLength(requests);
-		w.drive.intercept = () => undefined;
-		const next = context(w);
-		await next.scheduler.setActiveUser(ALICE);
-		await next.scheduler.pump(BUDGET);
-		await expectInOneDrive(w, 'v1.mp4', data);
-		expect(w.drive.bytesPut() - data.length).toBeLessThanOrEqual(F);
-	});
-});
-
 describe('finding 3, end to end: the lost answer to the last fragment', () => {
 	it('with conflictBehavior rename ("v1 1.mp4"), the finished file is found, not uploaded again, and recorded with its item id', async () => {
 		const w = world();

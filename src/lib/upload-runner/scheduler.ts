@@ -105,8 +105,6 @@ export class UploadScheduler {
 	#signInEpochTried = 0;
 	#pumping: Promise<PumpReport> | null = null;
 	#pumpAgain = false;
-	/** A newer version of the app took over: this context runs no upload any more. */
-	#retired = false;
 
 	constructor(deps: SchedulerDeps) {
 		this.#deps = deps;
@@ -140,22 +138,10 @@ export class UploadScheduler {
 	}
 
 	/**
-	 * Lets go of every job for good, for a new version of the app that is about to take over:
-	 * the fragments in flight are abandoned (the new version re-sends at most those), the holds
-	 * are released, and this context starts no upload again. Resolves when nothing runs here.
-	 */
-	async retire(): Promise<void> {
-		this.#retired = true;
-		await Promise.all([...this.#owners.values()].map((owner) => this.#halt(owner)));
-		await this.#pumping;
-	}
-
-	/**
 	 * Runs uploads until `budgetMs` from now. Calls while one runs join it (and make it look for
 	 * work again when it ends).
 	 */
 	pump(budgetMs: number): Promise<PumpReport> {
-		if (this.#retired) return Promise.resolve({ progressed: false, readyNow: 0, dueAt: null, waitingForNetwork: 0, waitingForPage: 0 });
 		if (this.#pumping) {
 			this.#pumpAgain = true;
 			return this.#pumping;
@@ -196,7 +182,7 @@ export class UploadScheduler {
 		const skip = new Set<string>();
 		let progressed = false;
 		const lane = async () => {
-			while (!this.#retired && clock.now() < deadline - DEADLINE_MARGIN_MS) {
+			while (clock.now() < deadline - DEADLINE_MARGIN_MS) {
 				const survey = (await this.#survey()).filter(({ record }) => !skip.has(record.id) && !this.#owners.has(record.id));
 				const ready = survey.find(({ readiness }) => readiness.kind === 'ready');
 				if (!ready) {
