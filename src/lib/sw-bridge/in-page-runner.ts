@@ -13,15 +13,12 @@ import type { UploadScheduler } from '$lib/upload-runner/scheduler';
 import { PROTOCOL_VERSION, type PageToWorker, type WorkerToPage } from './protocol';
 import type { UploadChannel, WorkerClientHandlers } from './worker-client';
 
-const JOBS_CHANNEL = 'reeldrive-jobs';
-
 export class InPageRunner implements UploadChannel {
 	readonly where = 'page';
 	#handlers: WorkerClientHandlers | null = null;
 	readonly #scheduler: UploadScheduler;
 
 	constructor(ledger = new JobLedger(getDb())) {
-		const channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(JOBS_CHANNEL);
 		this.#scheduler = composeScheduler({
 			ledger,
 			locks: platformLocks(globalThis),
@@ -40,12 +37,7 @@ export class InPageRunner implements UploadChannel {
 					return reply?.kind === 'sign-in-required' ? { kind: 'sign-in-required' } : { kind: 'no-page' };
 				}
 			}),
-			publish: (message) => this.#publish(message),
-			announceCommand: (jobId) => channel?.postMessage({ type: 'command-queued', jobId })
-		});
-		channel?.addEventListener('message', (event: MessageEvent) => {
-			const data = event.data as { type?: unknown; jobId?: unknown } | null;
-			if (data?.type === 'command-queued' && typeof data.jobId === 'string') void this.#scheduler.commandAnnounced(data.jobId);
+			publish: (message) => this.#publish(message)
 		});
 	}
 

@@ -15,6 +15,8 @@ import { UploadScheduler } from './scheduler';
 
 /** Progress reaches pages at most this often per job, so the UI never slows the upload. */
 const PROGRESS_INTERVAL_MS = 250;
+/** Contexts of this origin tell each other about commands queued for a job one of them holds. */
+const JOBS_CHANNEL = 'reeldrive-jobs';
 
 export function summarise(record: UploadRecord): JobSummary {
 	const s = record.state;
@@ -31,7 +33,6 @@ export interface RunnerContext {
 	publish: (message: WorkerToPage) => void;
 	/** After a save that a person can see (the outbox got a snapshot). */
 	onVisibleChange?: (record: UploadRecord) => Promise<void>;
-	announceCommand?: (jobId: string) => void;
 	fetch?: typeof fetch;
 }
 
@@ -55,13 +56,14 @@ export function composeScheduler(context: RunnerContext): UploadScheduler {
 		await context.onVisibleChange?.(record);
 	};
 
-	return new UploadScheduler({
+	const channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(JOBS_CHANNEL);
+	const scheduler = new UploadScheduler({
 		clock: systemClock,
 		ledger,
 		locks: context.locks,
 		isOnline: context.isOnline,
 		pagePresent: context.pagePresent,
-		announceCommand: context.announceCommand,
+		announceCommand: (jobId) => channel?.postMessage({ type: 'command-queued', jobId }),
 		engineFor: async (record) => {
 			const bytes = await ledger.bytes(record.id);
 			if (!bytes) throw new UploadError('file-unreadable', { jobId: record.id });
@@ -77,4 +79,9 @@ export function composeScheduler(context: RunnerContext): UploadScheduler {
 			});
 		}
 	});
+	channel?.addEventListener('message', (event: MessageEvent) => {
+		const data = event.data as { type?: unknown; jobId?: unknown } | null;
+		if (data?.type === 'command-queued' && typeof data.jobId === 'string') void scheduler.commandAnnounced(data.jobId);
+	});
+	return scheduler;
 }

@@ -1,8 +1,7 @@
 /// <reference lib="webworker" />
 /**
  * The composition root of uploads in the service worker: the shared runner composition, with
- * pages reached through `clients`, tokens borrowed from them, the badge and notifications, and
- * commands for jobs another context holds announced over a BroadcastChannel.
+ * pages reached through `clients`, tokens borrowed from them, and the badge and notifications.
  */
 import { JobLedger } from '$lib/db/job-ledger';
 import type { ReeldriveDb } from '$lib/db/reeldrive-db';
@@ -13,9 +12,6 @@ import type { UploadScheduler } from '$lib/upload-runner/scheduler';
 import { clientTokenSource } from './client-token-source';
 import { notifyFinished, updateBadge } from './notifications';
 
-/** Contexts of this origin tell each other about commands queued for a job one of them holds. */
-export const JOBS_CHANNEL = 'reeldrive-jobs';
-
 export interface UploadWorker {
 	ledger: JobLedger;
 	scheduler: UploadScheduler;
@@ -24,7 +20,6 @@ export interface UploadWorker {
 
 export function composeUploads(scope: ServiceWorkerGlobalScope, db: ReeldriveDb): UploadWorker {
 	const ledger = new JobLedger(db);
-	const channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(JOBS_CHANNEL);
 	const broadcast = (message: WorkerToPage) => {
 		void scope.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((windows) => {
 			for (const client of windows) client.postMessage(message);
@@ -40,12 +35,7 @@ export function composeUploads(scope: ServiceWorkerGlobalScope, db: ReeldriveDb)
 		onVisibleChange: async (record) => {
 			await updateBadge(scope, ledger);
 			if (record.state.status === 'done') await notifyFinished(scope, record);
-		},
-		announceCommand: (jobId) => channel?.postMessage({ type: 'command-queued', jobId })
-	});
-	channel?.addEventListener('message', (event: MessageEvent) => {
-		const data = event.data as { type?: unknown; jobId?: unknown } | null;
-		if (data?.type === 'command-queued' && typeof data.jobId === 'string') void scheduler.commandAnnounced(data.jobId);
+		}
 	});
 	return { ledger, scheduler, broadcast };
 }
