@@ -57,6 +57,10 @@ sw.addEventListener('message', (event) => {
 		case 'command':
 			event.waitUntil(uploads.scheduler.command(data.jobId, data.command).then(pumpForPages));
 			break;
+		case 'attach-file':
+			uploads.attachFile(data.jobId, data.file);
+			event.waitUntil(pumpForPages());
+			break;
 	}
 });
 

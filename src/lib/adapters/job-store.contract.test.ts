@@ -54,7 +54,7 @@ contract('DexieJobStore (IndexedDB)', async () => {
 		state: createUploadJob({ id: 'job-1', name: 'clip.mp4', size: 1000, target: { kind: 'path', folderPath: 'Videos' } }, 1),
 		createdAt: 1
 	};
-	await new JobLedger(db).add(record, new Blob([new Uint8Array(1000)]));
+	await new JobLedger(db).add(record);
 	return {
 		store: new JobLedger(db).storeFor('job-1'),
 		reopen: async () => {
@@ -77,7 +77,7 @@ describe('JobLedger.storeFor', () => {
 		const db = new ReeldriveDb(`notify-${Math.random()}`);
 		const ledger = new JobLedger(db);
 		const state = createUploadJob({ id: 'j', name: 'a.mp4', size: 5, target: { kind: 'path', folderPath: '' } }, 1);
-		await ledger.add({ id: 'j', appUserId: 'u', microsoftAccountId: 'm', productId: null, driveId: 'd', folderPath: '/', originalName: 'a.mp4', nameFixes: [], mimeType: 'video/mp4', meta: null, poster: null, state, createdAt: 1 }, new Blob(['12345']));
+		await ledger.add({ id: 'j', appUserId: 'u', microsoftAccountId: 'm', productId: null, driveId: 'd', folderPath: '/', originalName: 'a.mp4', nameFixes: [], mimeType: 'video/mp4', meta: null, poster: null, state, createdAt: 1 });
 		const seen: [number, number | null][] = [];
 		const store = ledger.storeFor('j', ({ record, outbox }) => {
 			seen.push([record.state.acknowledged, outbox?.version ?? null]);

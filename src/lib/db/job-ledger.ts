@@ -7,7 +7,22 @@
 import { outboxChange } from '$lib/outbox/video-outbox';
 import type { UploadCommand } from '$lib/sw-bridge/protocol';
 import { isFinished, type JobStore, type UploadJobState } from '$lib/upload';
-import type { ActiveUser, OutboxEntry, QueuedCommand, ReeldriveDb, UploadRecord } from './reeldrive-db';
+import type { ActiveUser, OutboxEntry, QueuedCommand, ReeldriveDb, StagingState, UploadRecord } from './reeldrive-db';
+
+/**
+ * Size of the pieces a video is kept in while it uploads. Big enough that a GiB is 128 writes,
+ * small enough that each frees its room soon after OneDrive acknowledges it.
+ */
+export const STAGE_CHUNK_BYTES = 8 * 1024 * 1024;
+
+/** What became of one piece offered for keeping. */
+export type StageOutcome =
+	/** Stored. */
+	| 'kept'
+	/** OneDrive already acknowledged these bytes: nothing to keep. */
+	| 'not-needed'
+	/** The upload is finished or gone: stop keeping its bytes. */
+	| 'finished';
 
 /** What a save changed, for the host to tell pages about. */
 export interface SavedChange {
@@ -31,15 +46,86 @@ export class JobLedger {
 
 	// ---- intake -------------------------------------------------------------------------------
 
-	/** Stores a new upload, its bytes and its first outbox snapshot together. */
-	async add(record: UploadRecord, bytes: Blob): Promise<void> {
+	/**
+	 * Stores a new upload and its first outbox snapshot together. Its bytes come after, piece by
+	 * piece (`stageChunk`), while it already uploads from the picked file.
+	 */
+	async add(record: UploadRecord): Promise<void> {
 		const db = this.db;
-		await db.transaction('rw', db.uploads, db.files, db.outbox, async () => {
+		await db.transaction('rw', db.uploads, db.outbox, async () => {
 			const entry = outboxChange(null, record, this.now())!;
-			await db.uploads.add({ ...record, rowVersion: entry.version, commands: [] });
-			await db.files.add({ id: record.id, blob: bytes });
+			await db.uploads.add({ ...record, staging: record.staging ?? { stagedTo: 0, problem: null }, rowVersion: entry.version, commands: [] });
 			await db.outbox.put(entry);
 		});
+	}
+
+	/** Adds what the browser read of the video (after queueing, so the upload need not wait for it). */
+	async describe(jobId: string, meta: UploadRecord['meta'], poster: Blob | null): Promise<UploadRecord | undefined> {
+		const db = this.db;
+		return db.transaction('rw', db.uploads, async () => {
+			if (!(await db.uploads.get(jobId))) return undefined;
+			await db.uploads.update(jobId, { meta, poster });
+			return db.uploads.get(jobId);
+		});
+	}
+
+	// ---- the video's bytes, kept as they go ---------------------------------------------------
+
+	/**
+	 * Keeps one piece of a video, starting at `start` (a multiple of STAGE_CHUNK_BYTES), unless
+	 * OneDrive already has it or the upload is over. The piece and how far keeping has come are
+	 * written together. Rejects as the browser does when it has no room (QuotaExceededError).
+	 */
+	async stageChunk(jobId: string, start: number, blob: Blob): Promise<StageOutcome> {
+		const db = this.db;
+		return db.transaction('rw', db.uploads, db.chunks, async () => {
+			const record = await db.uploads.get(jobId);
+			if (!record || isFinished(record.state.status)) return 'finished';
+			const end = start + blob.size;
+			const needed = end > record.state.acknowledged;
+			if (needed) await db.chunks.put({ jobId, start, end, blob });
+			const stagedTo = Math.max(record.staging?.stagedTo ?? 0, end);
+			const staging: StagingState = { stagedTo, problem: stagedTo >= record.state.size ? null : (record.staging?.problem ?? null) };
+			await db.uploads.update(jobId, { staging });
+			return needed ? 'kept' : 'not-needed';
+		});
+	}
+
+	/** Notes that the browser refused to keep more of this video (or that it keeps it again). */
+	async setStagingProblem(jobId: string, problem: StagingState['problem']): Promise<void> {
+		const db = this.db;
+		await db.transaction('rw', db.uploads, async () => {
+			const record = await db.uploads.get(jobId);
+			if (!record) return;
+			await db.uploads.update(jobId, { staging: { stagedTo: record.staging?.stagedTo ?? 0, problem } });
+		});
+	}
+
+	/** Bytes [start, end) from the kept pieces, or null when any of them is not kept. */
+	async readStaged(jobId: string, start: number, end: number): Promise<Uint8Array | null> {
+		const first = Math.floor(start / STAGE_CHUNK_BYTES) * STAGE_CHUNK_BYTES;
+		const chunks = await this.db.chunks.where('[jobId+start]').between([jobId, first], [jobId, end], true, false).toArray();
+		const parts: Blob[] = [];
+		let at = start;
+		for (const chunk of chunks) {
+			if (chunk.end <= at) continue;
+			if (chunk.start > at) return null;
+			parts.push(chunk.blob.slice(at - chunk.start, Math.min(end, chunk.end) - chunk.start));
+			at = Math.min(end, chunk.end);
+			if (at >= end) break;
+		}
+		if (at < end) return null;
+		return new Uint8Array(await new Blob(parts).arrayBuffer());
+	}
+
+	/** Bytes of this upload kept in the browser now (tests and the chaos run check it falls to 0). */
+	async stagedBytes(jobId?: string): Promise<number> {
+		const chunks = jobId ? this.db.chunks.where('jobId').equals(jobId) : this.db.chunks.toCollection();
+		let total = 0;
+		await chunks.each((chunk) => {
+			total += chunk.end - chunk.start;
+		});
+		return total;
 	}
 
 	// ---- reading ------------------------------------------------------------------------------
@@ -66,8 +152,9 @@ export class JobLedger {
 	}
 
 	/** How many uploads still keep bytes in this browser (tests and the chaos run check it is 0 when all are done). */
-	storedFileCount(): Promise<number> {
-		return this.db.files.count();
+	async storedFileCount(): Promise<number> {
+		const staged = new Set(await this.db.chunks.orderBy('jobId').uniqueKeys());
+		return (await this.db.files.count()) + staged.size;
 	}
 
 	// ---- the job's state ---------------------------------------------------------------------
@@ -78,7 +165,7 @@ export class JobLedger {
 	 */
 	async save(jobId: string, state: UploadJobState): Promise<SavedChange> {
 		const db = this.db;
-		return db.transaction('rw', db.uploads, db.files, db.outbox, async () => {
+		return db.transaction('rw', [db.uploads, db.files, db.chunks, db.outbox], async () => {
 			const before = await db.uploads.get(jobId);
 			if (!before) throw new JobGoneError(jobId);
 			const after: UploadRecord = { ...before, state };
@@ -88,8 +175,17 @@ export class JobLedger {
 				await db.outbox.put(outbox);
 			}
 			await db.uploads.put(after);
-			// OneDrive holds the bytes (or they are not wanted): free the browser's copy.
-			if (isFinished(state.status)) await db.files.delete(jobId);
+			// OneDrive holds the bytes (or they are not wanted): free the browser's copy. Pieces
+			// wholly acknowledged go as soon as OneDrive says so.
+			if (isFinished(state.status)) {
+				await db.files.delete(jobId);
+				await db.chunks.where('jobId').equals(jobId).delete();
+			} else if (state.acknowledged >= STAGE_CHUNK_BYTES) {
+				await db.chunks
+					.where('[jobId+start]')
+					.between([jobId, 0], [jobId, state.acknowledged - STAGE_CHUNK_BYTES], true, true)
+					.delete();
+			}
 			return { record: after, outbox };
 		});
 	}

@@ -41,6 +41,26 @@ export interface UploadRecord {
 	 * worker holding the job applies them). Cleared once applied.
 	 */
 	commands?: QueuedCommand[];
+	/**
+	 * How much of the video is kept in this browser (in `chunks`), for uploads queued since bytes
+	 * are staged as they go. Absent in older records, whose whole file is in `files`.
+	 */
+	staging?: StagingState;
+}
+
+export interface StagingState {
+	/** Bytes [acknowledged, stagedTo) are in `chunks` (bytes OneDrive acknowledged are freed). */
+	stagedTo: number;
+	/** The browser refused to keep more ('quota'): the rest comes from the open page's file. */
+	problem: 'quota' | null;
+}
+
+/** A piece of a video kept until OneDrive acknowledges it; pieces start at multiples of STAGE_CHUNK_BYTES. */
+export interface StagedChunk {
+	jobId: string;
+	start: number;
+	end: number;
+	blob: Blob;
 }
 
 export interface QueuedCommand {
@@ -117,6 +137,7 @@ export class ReeldriveDb extends Dexie {
 	outbox!: EntityTable<OutboxEntry, 'id'>;
 	meta!: EntityTable<MetaEntry, 'key'>;
 	inbox!: EntityTable<InboxEntry, 'id'>;
+	chunks!: Dexie.Table<StagedChunk, [string, number]>;
 
 	constructor(name = 'reeldrive') {
 		super(name);
@@ -126,6 +147,11 @@ export class ReeldriveDb extends Dexie {
 			outbox: 'id, appUserId',
 			meta: 'key',
 			inbox: 'id, receivedAt'
+		});
+		// Videos are kept in pieces as they are picked (and freed as OneDrive acknowledges them),
+		// no longer whole in `files`; `files` stays for uploads queued before.
+		this.version(2).stores({
+			chunks: '[jobId+start], jobId'
 		});
 	}
 }

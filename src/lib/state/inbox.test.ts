@@ -41,8 +41,6 @@ describe('intake', () => {
 			driveId: 'd1',
 			graphBaseUrl: 'https://graph.test/v1.0',
 			folderPath: '/Reeldrive',
-			probe: async () => ({ meta: null, poster: null }),
-			storageRoom: async () => null,
 			newId: () => `job-${++n}`
 		});
 		expect(results.map((r) => [r.name, r.accepted, r.jobId ?? null])).toEqual([

@@ -27,15 +27,9 @@ export interface IntakeDeps {
 	/** The folder in the person's drive, as a path ("/Reeldrive"); made when the upload starts. */
 	folderPath: string;
 	graphBaseUrl: string;
-	probe: (file: File) => Promise<{ meta: VideoMeta | null; poster: Blob | null }>;
-	/** Bytes this origin may still store, or null when the browser does not say. */
-	storageRoom: () => Promise<number | null>;
 	newId?: () => string;
 	now?: () => number;
 }
-
-/** Bytes kept free in the browser's storage beyond the video itself. */
-const STORAGE_HEADROOM = 50 * 1024 * 1024;
 
 /** Judges a file by its content: a video OneDrive takes, with a name it accepts (fixed if need be). */
 export async function checkFile(file: File) {
@@ -47,31 +41,23 @@ export async function checkFile(file: File) {
 	}
 }
 
-const NO_ROOM =
-	'This browser does not have room to keep this video until it is uploaded. Free some space on this device, or upload fewer videos at once.';
-
+/**
+ * Queues the acceptable files at once: only a small record each is written, so uploading can
+ * start from the picked file straight away. Its bytes are kept in storage as it goes
+ * (`FileStager`), and what the browser reads of the video (duration, size, a poster) follows
+ * (`describeQueued`). No room check up front: the browser's estimate is a share of the disk, not
+ * what is free, so it both refuses videos that would fit and passes ones that do not.
+ */
 export async function queueFiles(files: readonly File[], productId: string | null, deps: IntakeDeps): Promise<{ results: EnqueueResult[]; records: UploadRecord[] }> {
 	const now = deps.now ?? (() => Date.now());
 	const newId = deps.newId ?? (() => crypto.randomUUID());
 	const results: EnqueueResult[] = [];
-	const checked = await Promise.all(files.map(checkFile));
 	const records: UploadRecord[] = [];
-	if (checked.every((entry) => entry.problem !== null)) {
-		return { results: checked.map((entry) => ({ name: entry.file.name, accepted: false, message: entry.problem! })), records };
-	}
-	const room = await deps.storageRoom();
-	let reserved = 0;
-	for (const { file, name, problem } of checked) {
+	for (const { file, name, problem } of await Promise.all(files.map(checkFile))) {
 		if (problem !== null || !name) {
 			results.push({ name: file.name, accepted: false, message: problem ?? 'This file was not added.' });
 			continue;
 		}
-		if (room !== null && reserved + file.size + STORAGE_HEADROOM > room) {
-			results.push({ name: file.name, accepted: false, message: NO_ROOM });
-			continue;
-		}
-		reserved += file.size;
-		const probe = await deps.probe(file);
 		const id = newId();
 		const at = now();
 		const record: UploadRecord = {
@@ -84,12 +70,13 @@ export async function queueFiles(files: readonly File[], productId: string | nul
 			originalName: file.name,
 			nameFixes: name.fixes,
 			mimeType: file.type || 'video/mp4',
-			meta: probe.meta,
-			poster: probe.poster,
+			meta: null,
+			poster: null,
 			state: createUploadJob({ id, name: name.name, size: file.size, target: { kind: 'path', folderPath: deps.folderPath }, graphBaseUrl: deps.graphBaseUrl }, at),
-			createdAt: at
+			createdAt: at,
+			staging: { stagedTo: 0, problem: null }
 		};
-		await deps.ledger.add(record, file);
+		await deps.ledger.add(record);
 		records.push(record);
 		results.push({
 			name: file.name,
@@ -101,14 +88,19 @@ export async function queueFiles(files: readonly File[], productId: string | nul
 	return { results, records };
 }
 
-/**
- * Bytes this origin may still store. Asks first that its storage be kept (persistent), without
- * waiting for the answer: some browsers ask the person, and queueing must not wait on that.
- */
-export async function browserStorageRoom(): Promise<number | null> {
-	void navigator.storage?.persist?.().catch(() => false);
-	const estimate = await navigator.storage?.estimate?.().catch(() => null);
-	return estimate?.quota ? estimate.quota - (estimate.usage ?? 0) : null;
+/** Reads each queued video's duration, size and a poster frame in the browser, after the fact. */
+export async function describeQueued(
+	queued: readonly { jobId: string; file: File }[],
+	ledger: JobLedger,
+	probe: (file: File) => Promise<{ meta: VideoMeta | null; poster: Blob | null }>
+): Promise<UploadRecord[]> {
+	const described: UploadRecord[] = [];
+	for (const { jobId, file } of queued) {
+		const { meta, poster } = await probe(file).catch(() => ({ meta: null, poster: null }));
+		const record = await ledger.describe(jobId, meta, poster);
+		if (record) described.push(record);
+	}
+	return described;
 }
 
 export interface UploadDestination {

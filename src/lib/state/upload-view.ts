@@ -2,7 +2,7 @@
  * How one upload looks to a person: its words and numbers, from its stored record or the
  * worker's summaries. Pure, so the page manager stays about wiring.
  */
-import type { UploadRecord } from '$lib/db/reeldrive-db';
+import type { StagingState, UploadRecord } from '$lib/db/reeldrive-db';
 import type { JobSummary } from '$lib/sw-bridge/protocol';
 import { describeFailure, describeNameFixes, describePause, type PauseReason, type UploadErrorInfo, type UploadStatus } from '$lib/upload';
 
@@ -14,6 +14,9 @@ export interface UploadView {
 	renamedNote: string | null;
 	productId: string | null;
 	status: UploadStatus;
+	pause: PauseReason | null;
+	/** Words on how much of the video this device keeps until OneDrive has it; null once it is all kept or over. */
+	keptText: string | null;
 	/** Words for the state, the pause reason or the error. */
 	statusText: string;
 	errorText: string | null;
@@ -42,6 +45,17 @@ export function describeState(status: UploadStatus, pause: PauseReason | null, e
 		statusText: status === 'paused' && pause ? describePause(pause) : STATUS_WORDS[status],
 		errorText: error && (status === 'error' || status === 'conflict') ? describeFailure(error, status === 'error' ? autoRetryAt : null, Date.now()) : null
 	};
+}
+
+export const NO_ROOM_TO_KEEP =
+	'This device has no room to keep a copy of this video, so it uploads straight from your file: keep this page open until it is in OneDrive.';
+
+/** How much of the video is kept on this device, in words (null when there is nothing to say). */
+export function describeKept(staging: StagingState | undefined, size: number, status: UploadStatus): string | null {
+	if (!staging || status === 'done' || status === 'cancelled') return null;
+	if (staging.problem === 'quota') return NO_ROOM_TO_KEEP;
+	if (staging.stagedTo >= size) return null;
+	return `Kept on this device: ${Math.floor((staging.stagedTo / size) * 100)} % (keep this page open until it is all kept)`;
 }
 
 /** Smoothing of the measured speed: higher follows changes faster. */
@@ -73,6 +87,8 @@ export function uploadView(record: UploadRecord, speed: number | null, posterUrl
 		renamedNote: record.nameFixes.length > 0 ? describeNameFixes(record.nameFixes) : null,
 		productId: record.productId,
 		status: s.status,
+		pause: s.pause,
+		keptText: describeKept(record.staging, s.size, s.status),
 		...describeState(s.status, s.pause, s.error, s.autoRetryAt ?? null),
 		acknowledged: s.acknowledged,
 		size: s.size,
@@ -86,6 +102,8 @@ export function uploadView(record: UploadRecord, speed: number | null, posterUrl
 /** Applies the worker's summary of a job to its view. */
 export function applySummary(job: UploadView, summary: JobSummary): void {
 	job.status = summary.status;
+	job.pause = summary.pause;
+	if (summary.status === 'done' || summary.status === 'cancelled') job.keptText = null;
 	job.acknowledged = summary.acknowledged;
 	job.size = summary.size;
 	Object.assign(job, describeState(summary.status, summary.pause, summary.error, summary.autoRetryAt ?? null));

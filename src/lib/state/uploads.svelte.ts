@@ -7,6 +7,7 @@
 import { lendToken } from '$lib/auth/token-broker';
 import { AppError } from '$lib/errors';
 import { probeVideo } from '$lib/adapters/video-probe';
+import { FileStager } from '$lib/db/file-stager';
 import { JobLedger } from '$lib/db/job-ledger';
 import { getDb, type UploadRecord } from '$lib/db/reeldrive-db';
 import { OutboxDrainer } from '$lib/outbox/video-outbox';
@@ -20,8 +21,8 @@ import { platformLocks } from '$lib/upload-runner/job-locks';
 import type { OneDriveManager } from './onedrive.svelte';
 import type { SessionManager } from './session.svelte';
 import { holdVideos, queueHeldVideos } from './held-videos';
-import { browserStorageRoom, queueFiles, UploadDestinations, type EnqueueResult } from './upload-intake';
-import { applyProgress, applySummary, nextSpeed, uploadView, type SpeedSample, type UploadView } from './upload-view';
+import { describeQueued, queueFiles, UploadDestinations, type EnqueueResult } from './upload-intake';
+import { applyProgress, applySummary, describeKept, nextSpeed, uploadView, type SpeedSample, type UploadView } from './upload-view';
 
 export type { EnqueueResult } from './upload-intake';
 export type { UploadView } from './upload-view';
@@ -73,6 +74,13 @@ export class UploadsManager {
 	/** Settles when start() has finished for the signed-in person; enqueue waits for it. */
 	#started = deferred();
 	#queueingHeld: Promise<void> | null = null;
+	#stager: FileStager | undefined;
+	/**
+	 * Files picked in this page for unfinished uploads: handed to the uploader (which reads from
+	 * them first) and kept in storage piece by piece. Gone when the page closes.
+	 */
+	// eslint-disable-next-line svelte/prefer-svelte-reactivity
+	#files = new Map<string, File>();
 
 	/** Connects to the service worker and loads the signed-in user's uploads. */
 	async start(services: Services, session: SessionManager, onedrive: OneDriveManager): Promise<void> {
@@ -85,6 +93,13 @@ export class UploadsManager {
 			write: (entry) => writeOutboxEntry(services.supabase, entry),
 			locks: platformLocks(globalThis),
 			isOnline: () => navigator.onLine
+		});
+		this.#stager ??= new FileStager({
+			ledger: this.#ledger,
+			onProgress: (jobId, staging) => {
+				const job = this.jobs.find((entry) => entry.id === jobId);
+				if (job) job.keptText = describeKept(staging, job.size, job.status);
+			}
 		});
 		this.#channelChosen ??= appUpdate.workerAvailable().then((available) => {
 			if (available) return;
@@ -189,9 +204,37 @@ export class UploadsManager {
 		applySummary(job, summary);
 	}
 
+	/** Hands the uploader the file this page picked for a job, and keeps its bytes as they go. */
+	async #giveFile(jobId: string, file: File, from = 0): Promise<void> {
+		this.#files.set(jobId, file);
+		await this.#worker.post({ v: PROTOCOL_VERSION, type: 'attach-file', jobId, file });
+		void this.#stager?.stage(jobId, file, from).catch(() => {});
+	}
+
+	#fileDone(jobId: string): void {
+		this.#files.delete(jobId);
+		this.#stager?.finished(jobId);
+	}
+
+	/**
+	 * The same video picked again for an upload that waits for its file (only part of it was kept
+	 * before its page closed). Refused in words when it is not the same size.
+	 */
+	async giveFileAgain(jobId: string, file: File): Promise<string | null> {
+		const record = await this.#ledger?.get(jobId);
+		if (!record) return 'This upload is no longer here.';
+		if (file.size !== record.state.size) {
+			return `That is not the same video: “${file.name}” has ${file.size.toLocaleString('en')} bytes, the upload has ${record.state.size.toLocaleString('en')}.`;
+		}
+		await this.#giveFile(jobId, file, record.state.acknowledged);
+		await this.pump();
+		return null;
+	}
+
 	#onProgress(jobId: string, acknowledged: number, total: number): void {
 		const job = this.jobs.find((entry) => entry.id === jobId);
 		if (!job) return;
+		this.#stager?.acknowledged(jobId, acknowledged);
 		const sample = nextSpeed(this.#speeds.get(jobId), acknowledged, performance.now());
 		this.#speeds.set(jobId, sample);
 		applyProgress(job, acknowledged, total, sample.speed);
@@ -202,10 +245,16 @@ export class UploadsManager {
 			case 'progress':
 				this.#onProgress(message.jobId, message.acknowledged, message.total);
 				break;
-			case 'job-changed':
+			case 'job-changed': {
 				this.#applySummary(message.job);
+				this.#stager?.acknowledged(message.job.id, message.job.acknowledged);
 				if (message.job.pause === 'needs-sign-in') void this.#onedrive?.refresh();
+				if (message.job.status === 'done' || message.job.status === 'cancelled') this.#fileDone(message.job.id);
+				// The uploader lost the file (a restarted worker) but this page still has it.
+				const file = message.job.pause === 'needs-file' ? this.#files.get(message.job.id) : undefined;
+				if (file) void this.#giveFile(message.job.id, file, message.job.acknowledged).then(() => this.pump());
 				break;
+			}
 			case 'outbox-changed':
 				void this.drainOutbox();
 				break;
@@ -256,14 +305,21 @@ export class UploadsManager {
 			microsoftAccountId: target.microsoftAccountId,
 			driveId: target.driveId,
 			folderPath: target.folderPath,
-			graphBaseUrl: services.config.graphBaseUrl,
-			probe: probeVideo,
-			storageRoom: browserStorageRoom
+			graphBaseUrl: services.config.graphBaseUrl
 		});
 		for (const record of records) this.jobs.unshift(this.#view(record));
+		// Uploading starts now, from the picked files; keeping them in storage runs alongside.
+		const picked = records.map((record) => ({ jobId: record.id, file: files[results.findIndex((result) => result.jobId === record.id)]! }));
+		for (const { jobId, file } of picked) await this.#giveFile(jobId, file);
 		if (records.length > 0) {
 			await this.pump();
 			void this.drainOutbox();
+			void describeQueued(picked, ledger, probeVideo).then((described) => {
+				for (const record of described) {
+					const job = this.jobs.find((entry) => entry.id === record.id);
+					if (job && record.poster && !job.posterUrl) job.posterUrl = this.#view(record).posterUrl;
+				}
+			});
 		}
 		return results;
 	}

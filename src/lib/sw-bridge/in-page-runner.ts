@@ -17,9 +17,10 @@ export class InPageRunner implements UploadChannel {
 	readonly where = 'page';
 	#handlers: WorkerClientHandlers | null = null;
 	readonly #scheduler: UploadScheduler;
+	readonly #attachFile: (jobId: string, file: Blob) => void;
 
 	constructor(ledger = new JobLedger(getDb())) {
-		this.#scheduler = composeScheduler({
+		const runner = composeScheduler({
 			ledger,
 			locks: platformLocks(globalThis),
 			isOnline: () => navigator.onLine,
@@ -39,6 +40,8 @@ export class InPageRunner implements UploadChannel {
 			}),
 			publish: (message) => this.#publish(message)
 		});
+		this.#scheduler = runner.scheduler;
+		this.#attachFile = runner.attachFile;
 	}
 
 	listen(handlers: WorkerClientHandlers): void {
@@ -57,6 +60,9 @@ export class InPageRunner implements UploadChannel {
 				break;
 			case 'command':
 				await this.#scheduler.command(message.jobId, message.command);
+				break;
+			case 'attach-file':
+				this.#attachFile(message.jobId, message.file);
 				break;
 			case 'pump':
 				break;

@@ -14,7 +14,12 @@ export type PageToWorker =
 	| { v: 1; type: 'active-user'; appUserId: string | null; microsoftAccountId: string | null }
 	/** There may be work: run uploads now. */
 	| { v: 1; type: 'pump' }
-	| { v: 1; type: 'command'; jobId: string; command: UploadCommand };
+	| { v: 1; type: 'command'; jobId: string; command: UploadCommand }
+	/**
+	 * The file this page picked for a job (a reference, not a copy): uploading reads from it while
+	 * the page is open, before and beyond what is kept in storage.
+	 */
+	| { v: 1; type: 'attach-file'; jobId: string; file: Blob };
 
 export interface JobSummary {
 	id: string;
@@ -55,7 +60,12 @@ export type TokenReply =
 
 export function isPageToWorker(data: unknown): data is PageToWorker {
 	const message = data as { v?: unknown; type?: unknown } | null;
-	return !!message && message.v === PROTOCOL_VERSION && typeof message.type === 'string' && ['active-user', 'pump', 'command'].includes(message.type);
+	if (!message || message.v !== PROTOCOL_VERSION || typeof message.type !== 'string') return false;
+	if (message.type === 'attach-file') {
+		const attach = message as { jobId?: unknown; file?: unknown };
+		return typeof attach.jobId === 'string' && attach.file instanceof Blob;
+	}
+	return ['active-user', 'pump', 'command'].includes(message.type);
 }
 
 export function isWorkerToPage(data: unknown): data is WorkerToPage {

@@ -3,13 +3,13 @@
  * uploads: the service worker (normally) or the page itself (where no worker can run). The
  * context says how to reach pages, where tokens come from, and what else to do on a change.
  */
-import { BlobByteSource } from '$lib/adapters/blob-byte-source';
 import { FetchTransport } from '$lib/adapters/fetch-transport';
 import { mathRandom, systemClock } from '$lib/adapters/system-clock';
 import type { JobLedger, SavedChange } from '$lib/db/job-ledger';
 import type { UploadRecord } from '$lib/db/reeldrive-db';
 import { PROTOCOL_VERSION, type JobSummary, type WorkerToPage } from '$lib/sw-bridge/protocol';
-import { UploadCore, UploadError, type TokenSource, type UploadEvent } from '$lib/upload';
+import { isFinished, UploadCore, type TokenSource, type UploadEvent } from '$lib/upload';
+import { JobBytes, LiveFiles } from './job-bytes';
 import type { JobLocks } from './job-locks';
 import { UploadScheduler } from './scheduler';
 
@@ -36,8 +36,18 @@ export interface RunnerContext {
 	fetch?: typeof fetch;
 }
 
-export function composeScheduler(context: RunnerContext): UploadScheduler {
+export interface ComposedRunner {
+	scheduler: UploadScheduler;
+	/**
+	 * A page hands over the file it picked for a job: the upload reads from it while this context
+	 * lives, and a job that waited for its file carries on at the next pump.
+	 */
+	attachFile(jobId: string, file: Blob): void;
+}
+
+export function composeScheduler(context: RunnerContext): ComposedRunner {
 	const { ledger, publish } = context;
+	const live = new LiveFiles();
 	const transport = new FetchTransport({ fetch: context.fetch, isOnline: context.isOnline });
 	const lastProgress = new Map<string, number>();
 
@@ -50,6 +60,7 @@ export function composeScheduler(context: RunnerContext): UploadScheduler {
 	};
 
 	const onSaved = async ({ record, outbox }: SavedChange) => {
+		if (isFinished(record.state.status)) live.forget(record.id);
 		publish({ v: PROTOCOL_VERSION, type: 'job-changed', job: summarise(record) });
 		if (!outbox) return;
 		publish({ v: PROTOCOL_VERSION, type: 'outbox-changed' });
@@ -65,14 +76,13 @@ export function composeScheduler(context: RunnerContext): UploadScheduler {
 		pagePresent: context.pagePresent,
 		announceCommand: (jobId) => channel?.postMessage({ type: 'command-queued', jobId }),
 		engineFor: async (record) => {
-			const bytes = await ledger.bytes(record.id);
-			if (!bytes) throw new UploadError('file-unreadable', { jobId: record.id });
+			const whole = await ledger.bytes(record.id);
 			return new UploadCore({
 				transport,
 				clock: systemClock,
 				random: mathRandom,
 				tokens: context.tokensFor(record),
-				bytes: new BlobByteSource(bytes, record.state.name),
+				bytes: new JobBytes(record.state.name, record.state.size, record.id, ledger, live, whole),
 				store: ledger.storeFor(record.id, onSaved),
 				connectivity: { isOnline: context.isOnline },
 				events: { emit: onEvent }
@@ -83,5 +93,11 @@ export function composeScheduler(context: RunnerContext): UploadScheduler {
 		const data = event.data as { type?: unknown; jobId?: unknown } | null;
 		if (data?.type === 'command-queued' && typeof data.jobId === 'string') void scheduler.commandAnnounced(data.jobId);
 	});
-	return scheduler;
+	return {
+		scheduler,
+		attachFile: (jobId, file) => {
+			live.attach(jobId, file);
+			scheduler.fileReturned(jobId);
+		}
+	};
 }

@@ -44,7 +44,7 @@ export type Readiness =
  * `signInChanged`: a page just announced its Microsoft account, so jobs that waited for the person
  * to reconnect get one try; otherwise they wait (a token Microsoft refused stays refused).
  */
-export function readiness(state: UploadJobState, now: number, online: boolean, pagePresent: boolean, signInChanged = false): Readiness {
+export function readiness(state: UploadJobState, now: number, online: boolean, pagePresent: boolean, signInChanged = false, fileBack = false): Readiness {
 	switch (state.status) {
 		case 'done':
 		case 'cancelled':
@@ -58,6 +58,8 @@ export function readiness(state: UploadJobState, now: number, online: boolean, p
 			// Only an open page can lend a token (and show the reconnect button).
 			if (state.pause === 'needs-page') return pagePresent ? { kind: 'ready' } : { kind: 'waiting-page' };
 			if (state.pause === 'needs-sign-in') return pagePresent && signInChanged ? { kind: 'ready' } : { kind: 'waiting-person' };
+			// The rest of the file must be given back (picked again, or an open page that has it).
+			if (state.pause === 'needs-file') return fileBack ? { kind: 'ready' } : { kind: 'waiting-person' };
 			return { kind: 'waiting-person' };
 		case 'error':
 			if (state.autoRetryAt === null || state.autoRetryAt === undefined) return { kind: 'waiting-person' };
@@ -103,6 +105,8 @@ export class UploadScheduler {
 	/** Counts pages announcing a Microsoft account; a pump retries jobs that waited for a reconnect once per count. */
 	#signInEpoch = 0;
 	#signInEpochTried = 0;
+	/** Jobs waiting for their file whose bytes came back since (a page gave the file again). */
+	readonly #filesBack = new Set<string>();
 	#pumping: Promise<PumpReport> | null = null;
 	#pumpAgain = false;
 
@@ -173,7 +177,8 @@ export class UploadScheduler {
 		const [records, pagePresent] = await Promise.all([this.#deps.ledger.forUser(user.appUserId), this.#deps.pagePresent()]);
 		const now = this.#deps.clock.now();
 		const online = this.#deps.isOnline();
-		return records.map((record) => ({ record, readiness: readiness(record.state, now, online, pagePresent, this.#signInEpoch > this.#signInEpochTried) }));
+		const signInChanged = this.#signInEpoch > this.#signInEpochTried;
+		return records.map((record) => ({ record, readiness: readiness(record.state, now, online, pagePresent, signInChanged, this.#filesBack.has(record.id)) }));
 	}
 
 	async #run(deadline: number): Promise<PumpReport> {
@@ -225,6 +230,7 @@ export class UploadScheduler {
 		// Claimed before the first await, so no second lane or command makes a second engine.
 		const owner: Owner = { jobId: record.id, appUserId: record.appUserId, engine: null, halted: false, applying: Promise.resolve() };
 		this.#owners.set(record.id, owner);
+		this.#filesBack.delete(record.id);
 		let release: (() => void) | null = null;
 		try {
 			release = await this.#deps.locks.tryAcquire(jobLockName(record.id));
@@ -354,6 +360,14 @@ export class UploadScheduler {
 		} finally {
 			this.#owners.delete(jobId);
 		}
+	}
+
+	/**
+	 * The bytes of a job that waited for its file are here again (a page handed over the file):
+	 * the next pump runs it. A job running here reads them on its own.
+	 */
+	fileReturned(jobId: string): void {
+		this.#filesBack.add(jobId);
 	}
 
 	/** Another context queued a command for a job that may be running here. */

@@ -56,3 +56,15 @@ export class UploadError extends Error {
 		return { code: this.code, retryable: this.retryable, context: { ...this.context }, at };
 	}
 }
+
+/**
+ * A ByteSource's answer when the bytes asked for are not on this device (yet): neither kept in
+ * the browser's storage nor in a file an open page still holds. Not a failure: the job waits for
+ * the file ("needs-file") and carries on when it comes back.
+ */
+export class BytesNotHereError extends Error {
+	constructor(readonly start: number) {
+		super(`bytes from ${start} are not on this device`);
+		this.name = 'BytesNotHereError';
+	}
+}

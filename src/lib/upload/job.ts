@@ -23,7 +23,12 @@ export type PauseReason =
 	 * The Microsoft account needs the person to sign in again (reconnect OneDrive). Continues by
 	 * itself once a page can lend a token again.
 	 */
-	| 'needs-sign-in';
+	| 'needs-sign-in'
+	/**
+	 * The next bytes are not on this device: only part of the video was kept before the page that
+	 * picked it closed. Continues when the file is given again (or the page that has it returns).
+	 */
+	| 'needs-file';
 
 export type ConflictBehavior = 'rename' | 'replace' | 'fail';
 

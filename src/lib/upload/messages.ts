@@ -45,7 +45,9 @@ const PAUSE_MESSAGES: Record<PauseReason, string> = {
 	user: 'Paused.',
 	offline: 'Waiting for the network. The upload will continue when you are back online.',
 	'needs-page': 'Open Reeldrive to continue.',
-	'needs-sign-in': 'Waiting for you to reconnect OneDrive (Settings). It carries on by itself once you do.'
+	'needs-sign-in': 'Waiting for you to reconnect OneDrive (Settings). It carries on by itself once you do.',
+	'needs-file':
+		'Only part of this video was kept on this device before its page closed. Pick the same file again to finish; what OneDrive already has is kept.'
 };
 
 const NAME_FIX_MESSAGES: Record<NameFix, string> = {

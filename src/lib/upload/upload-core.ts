@@ -5,7 +5,7 @@
  * JobStore carries on from there (asking the session where it stands first, so at most the
  * fragment in flight when the old process died is sent again).
  */
-import { UploadError, type ErrorContext, type UploadErrorCode } from './errors';
+import { BytesNotHereError, UploadError, type ErrorContext, type UploadErrorCode } from './errors';
 import type { SessionRestartReason, UploadEvent } from './events';
 import {
 	estimateFragmentMs,
@@ -347,7 +347,8 @@ export class UploadCore {
 		if (reason === 'offline') return this.ports.connectivity.isOnline();
 		// A page may have opened, or the person reconnected, since; asking the token source again
 		// is how we find out.
-		return reason === 'needs-page' || reason === 'needs-sign-in';
+		// needs-file: the owner runs it again only once the file was given back.
+		return reason === 'needs-page' || reason === 'needs-sign-in' || reason === 'needs-file';
 	}
 
 	/** For a job paused for want of a token: null when one is to be had now, else the stop. */
@@ -622,6 +623,7 @@ export class UploadCore {
 		try {
 			fragment = await this.fragmentAt(start, fragmentEnd(s.plan, start, s.size));
 		} catch (e) {
+			if (e instanceof BytesNotHereError) return this.pauseFor('needs-file');
 			return this.fail('file-unreadable', { start, detail: e instanceof Error ? e.message : String(e) }, true);
 		}
 		const { end, bytes } = fragment;
@@ -763,6 +765,7 @@ export class UploadCore {
 		const s = this.s!;
 		const from = s.acknowledged;
 		if (next === from) return null;
+		const untouched = this.hasher.clone();
 		try {
 			if (next > from) {
 				for (let a = from; a < next; a += REALIGN_CHUNK) {
@@ -774,6 +777,11 @@ export class UploadCore {
 				}
 			}
 		} catch (e) {
+			if (e instanceof BytesNotHereError) {
+				// Nothing moved: the hash still covers exactly [0, acknowledged). Wait for the file.
+				this.hasher = untouched;
+				return this.pauseFor('needs-file');
+			}
 			// The hash no longer matches any offset we can trust: start over from byte 0.
 			this.resetBytes();
 			this.dropSession();

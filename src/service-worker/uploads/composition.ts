@@ -15,6 +15,7 @@ import { notifyFinished, updateBadge } from './notifications';
 export interface UploadWorker {
 	ledger: JobLedger;
 	scheduler: UploadScheduler;
+	attachFile(jobId: string, file: Blob): void;
 	broadcast(message: WorkerToPage): void;
 }
 
@@ -25,7 +26,7 @@ export function composeUploads(scope: ServiceWorkerGlobalScope, db: ReeldriveDb)
 			for (const client of windows) client.postMessage(message);
 		});
 	};
-	const scheduler = composeScheduler({
+	const { scheduler, attachFile } = composeScheduler({
 		ledger,
 		locks: platformLocks(scope),
 		isOnline: () => scope.navigator.onLine,
@@ -37,5 +38,5 @@ export function composeUploads(scope: ServiceWorkerGlobalScope, db: ReeldriveDb)
 			if (record.state.status === 'done') await notifyFinished(scope, record);
 		}
 	});
-	return { ledger, scheduler, broadcast };
+	return { ledger, scheduler, attachFile, broadcast };
 }

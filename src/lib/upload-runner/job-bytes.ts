@@ -1,0 +1,57 @@
+/**
+ * Where an upload's bytes come from: the file a page picked, while that page is open and has
+ * handed it over; else the pieces kept in the browser's storage; else (uploads queued before
+ * pieces existed) the whole stored copy. Bytes in none of them are "not here": the job waits for
+ * its file rather than failing.
+ */
+import type { JobLedger } from '$lib/db/job-ledger';
+import { BytesNotHereError, type ByteSource } from '$lib/upload';
+
+/** Files handed over by open pages, by job id. They live as long as this context does. */
+export class LiveFiles {
+	readonly #files = new Map<string, Blob>();
+
+	attach(jobId: string, file: Blob): void {
+		this.#files.set(jobId, file);
+	}
+
+	get(jobId: string): Blob | undefined {
+		return this.#files.get(jobId);
+	}
+
+	forget(jobId: string): void {
+		this.#files.delete(jobId);
+	}
+
+	has(jobId: string): boolean {
+		return this.#files.has(jobId);
+	}
+}
+
+export class JobBytes implements ByteSource {
+	constructor(
+		readonly name: string,
+		readonly size: number,
+		private readonly jobId: string,
+		private readonly ledger: Pick<JobLedger, 'readStaged'>,
+		private readonly live: LiveFiles,
+		/** The whole video, for uploads stored before pieces existed. */
+		private readonly whole: Blob | undefined
+	) {}
+
+	async read(start: number, end: number): Promise<Uint8Array> {
+		if (this.whole) return new Uint8Array(await this.whole.slice(start, end).arrayBuffer());
+		const file = this.live.get(this.jobId);
+		if (file && file.size === this.size) {
+			try {
+				return new Uint8Array(await file.slice(start, end).arrayBuffer());
+			} catch {
+				// Changed or removed on disk since it was picked: only the kept pieces count now.
+				this.live.forget(this.jobId);
+			}
+		}
+		const kept = await this.ledger.readStaged(this.jobId, start, end);
+		if (kept) return kept;
+		throw new BytesNotHereError(start);
+	}
+}
