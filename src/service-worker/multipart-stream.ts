@@ -15,7 +15,7 @@ const LF = 0x0a;
 const DASH = 0x2d;
 const SPACE = 0x20;
 const TAB = 0x09;
-const EMPTY = new Uint8Array(0);
+const EMPTY: Uint8Array = new Uint8Array(0);
 
 export type MultipartErrorCode =
 	/** The boundary given to the reader is not one RFC 2046 allows. */
