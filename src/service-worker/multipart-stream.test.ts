@@ -371,9 +371,10 @@ describe('readMultipart, against the platform (undici) for bodies FormData build
 
 describe('readMultipart headers', () => {
 	const B = 'XyZ';
-	async function onePart(headerLines: string[], limits?: MultipartLimits) {
+	async function onePart(headerLines: string[], limits?: MultipartLimits, byteByByte = false) {
 		const body = encoder.encode(`--${B}\r\n${headerLines.map((line) => `${line}\r\n`).join('')}\r\ndata\r\n--${B}--\r\n`);
-		const [part] = await readAll(streamOf(body), B, limits);
+		const cuts = byteByByte ? Array.from({ length: body.length - 1 }, (_, i) => i + 1) : [];
+		const [part] = await readAll(streamOf(body, cuts), B, limits);
 		return part!;
 	}
 
@@ -407,10 +408,12 @@ describe('readMultipart headers', () => {
 	it('takes headers up to the limit and refuses one byte more', async () => {
 		// The limit counts the bytes between the delimiter and the blank line: CRLF, then the lines.
 		const line = (length: number) => `X-Long: ${'a'.repeat(length - 'X-Long: '.length)}`;
-		const max = 200;
-		expect((await onePart([line(max - 2)], { maxHeaderBytes: max })).headers['x-long']).toHaveLength(max - 2 - 8);
-		const error = await failureOf(onePart([line(max - 1)], { maxHeaderBytes: max }));
-		expect(error.code).toBe('headers-too-large');
+		for (const byteByByte of [false, true]) {
+			const max = 2000;
+			expect((await onePart([line(max - 2)], { maxHeaderBytes: max }, byteByByte)).headers['x-long']).toHaveLength(max - 2 - 8);
+			const error = await failureOf(onePart([line(max - 1)], { maxHeaderBytes: max }, byteByByte));
+			expect(error.code).toBe('headers-too-large');
+		}
 		expect((await failureOf(onePart([line(20_000)]))).code).toBe('headers-too-large');
 	});
 });
@@ -439,6 +442,12 @@ describe('readMultipart errors', () => {
 		expect((await failureOf(readAll(streamOf(encoder.encode('just some text')), B))).code).toBe('boundary-not-found');
 		for (const bad of ['', 'a'.repeat(71), 'ends in space ', 'crlf\r\n', 'at@sign']) {
 			expect((await failureOf(readAll(streamOf(valid), bad))).code).toBe('invalid-boundary');
+		}
+	});
+
+	it('refuses limits that are not whole numbers', async () => {
+		for (const limits of [{ maxHeaderBytes: Number.NaN }, { maxHeaderBytes: -1 }, { maxParts: 1.5 }]) {
+			await expect(readAll(streamOf(valid), B, limits)).rejects.toThrow(RangeError);
 		}
 	});
 

@@ -99,6 +99,9 @@ export async function* readMultipart(
 	}
 	const maxHeaderBytes = limits.maxHeaderBytes ?? DEFAULT_MULTIPART_LIMITS.maxHeaderBytes;
 	const maxParts = limits.maxParts ?? DEFAULT_MULTIPART_LIMITS.maxParts;
+	if (!Number.isSafeInteger(maxHeaderBytes) || maxHeaderBytes < 0 || !Number.isSafeInteger(maxParts) || maxParts < 0) {
+		throw new RangeError(`multipart limits must be whole numbers of at least 0, not ${JSON.stringify(limits)}`);
+	}
 	const scanner = new Scanner(body.getReader(), boundary, maxHeaderBytes);
 	try {
 		await scanner.skipPreamble();
@@ -186,7 +189,10 @@ class Scanner {
 	/** The bytes between a delimiter and the blank line after the part's headers; null at the closing delimiter. */
 	async readHead(part: number): Promise<Uint8Array | null> {
 		const limit = this.#maxHeaderBytes + 4;
-		let gathered = EMPTY;
+		// Head bytes from earlier chunks, when a head spans chunks: copied into a buffer that
+		// doubles as needed, so tiny chunks do not copy the head over and over.
+		let store = EMPTY;
+		let gathered = 0;
 		for (;;) {
 			if (this.#chunk.length === 0 && !(await this.#fill())) {
 				throw new MultipartError('truncated', `the body ended in the headers of part ${part + 1}, before its closing delimiter`, {
@@ -195,8 +201,17 @@ class Scanner {
 				});
 			}
 			const chunk = this.#chunk;
-			const taken = chunk.subarray(0, Math.min(chunk.length, limit - gathered.length));
-			const window = gathered.length === 0 ? taken : concat(gathered, taken);
+			const taken = chunk.subarray(0, Math.min(chunk.length, limit - gathered));
+			let window = taken;
+			if (gathered > 0) {
+				if (store.length < gathered + taken.length) {
+					const grown = new Uint8Array(Math.min(limit, Math.max(2 * store.length, gathered + taken.length)));
+					grown.set(store.subarray(0, gathered));
+					store = grown;
+				}
+				store.set(taken, gathered);
+				window = store.subarray(0, gathered + taken.length);
+			}
 			if (window.length >= 2) {
 				if (window[0] === DASH && window[1] === DASH) return null;
 				// The delimiter line may end only in spaces and tabs (RFC 2046 transport padding).
@@ -206,9 +221,9 @@ class Scanner {
 					const rest = utf8.decode(window.subarray(0, 40)).split('\r')[0];
 					throw new MultipartError('malformed-delimiter', `the delimiter before part ${part + 1} is followed by "${rest}"`, { part });
 				}
-				const end = indexOfBlankLine(window, Math.max(0, gathered.length - 3));
+				const end = indexOfBlankLine(window, Math.max(0, gathered - 3));
 				if (end !== -1) {
-					this.#chunk = chunk.subarray(end + 4 - gathered.length);
+					this.#chunk = chunk.subarray(end + 4 - gathered);
 					this.#part = part;
 					this.#inBody = true;
 					this.#held = 2;
@@ -222,7 +237,11 @@ class Scanner {
 					});
 				}
 			}
-			gathered = window;
+			if (gathered === 0) {
+				store = new Uint8Array(Math.min(limit, Math.max(256, 2 * window.length)));
+				store.set(window);
+			}
+			gathered = window.length;
 			this.#chunk = chunk.subarray(taken.length);
 		}
 	}
@@ -361,13 +380,6 @@ function indexOfBlankLine(bytes: Uint8Array, from: number): number {
 		if (bytes[at + 1] === LF && bytes[at + 2] === CR && bytes[at + 3] === LF) return at;
 	}
 	return -1;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-	const joined = new Uint8Array(a.length + b.length);
-	joined.set(a);
-	joined.set(b, a.length);
-	return joined;
 }
 
 const utf8 = new TextDecoder();
