@@ -1,6 +1,7 @@
 // Prints how fast the share target's streaming multipart reader gets through a 1 GiB file part
-// arriving in 64 KiB chunks: random bytes (a video), bytes dense with near-delimiters (its worst
-// case: a CR every other byte), and random bytes regrouped into 10 MiB pieces with chunked().
+// arriving in 64 KiB chunks: random bytes (a video), a crafted body of near-delimiters (its
+// worst case: the delimiter with one byte changed halfway, over and over), and random bytes
+// regrouped into 10 MiB pieces with chunked().
 // Run: npx tsx bench/multipart-stream.ts
 import { chunked, readMultipart } from '../src/service-worker/multipart-stream';
 
@@ -17,7 +18,8 @@ function randomChunks(): Uint8Array[] {
 
 function nearMissChunks(): Uint8Array[] {
 	const chunk = new Uint8Array(CHUNK);
-	const pattern = encoder.encode(`\r\n--${BOUNDARY.slice(0, -1)}\r\r\n-`);
+	const half = BOUNDARY.length / 2;
+	const pattern = encoder.encode(`\r\n--${BOUNDARY.slice(0, half)}#${BOUNDARY.slice(half + 1)}`);
 	for (let i = 0; i < CHUNK; i++) chunk[i] = pattern[i % pattern.length]!;
 	return [chunk];
 }
@@ -53,5 +55,5 @@ async function run(label: string, pool: Uint8Array[], regroup: boolean): Promise
 const random = randomChunks();
 await run('warm-up', random, false);
 await run('random bytes', random, false);
-await run('near-delimiters every 40 bytes', nearMissChunks(), false);
+await run(`near-delimiters every ${BOUNDARY.length + 4} bytes`, nearMissChunks(), false);
 await run('random bytes, regrouped into 10 MiB', random, true);

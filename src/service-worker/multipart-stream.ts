@@ -332,7 +332,9 @@ class Scanner {
 					return chunk;
 				}
 				const n = Math.min(length, chunk.length - at);
-				if (chunk[at + 1] === LF || n === 1) {
+				// Cheap rejections first: most CRs in a video are not followed by LF, and near misses
+				// in a crafted body rarely end in the boundary's last byte.
+				if ((n === 1 || chunk[at + 1] === LF) && (n < length || chunk[at + length - 1] === delimiter[length - 1])) {
 					if (matches(chunk, at, delimiter, 0, n)) {
 						if (n === length) {
 							this.#chunk = chunk.subarray(at + length);
