@@ -1,4 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import 'fake-indexeddb/auto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { JobLedger, STAGE_CHUNK_BYTES } from '$lib/db/job-ledger';
+import { ReeldriveDb } from '$lib/db/reeldrive-db';
+import { InboxManager } from '$lib/state/inbox.svelte';
+import { queueFiles } from '$lib/state/upload-intake';
+import { pseudoRandomBytes } from '$lib/upload/test-fakes';
 import { handleShareTarget, judgeShareRequest, type ShareRequestFacts } from './share-target';
 
 const APP = 'https://reeldrive.example';
@@ -64,6 +72,9 @@ describe('judging a POST to the share target', () => {
 	});
 });
 
+/** The start of a real MP4 (its ftyp box), so the sniffing check takes the rest as a video. */
+const VIDEO_HEAD = readFileSync(join(process.cwd(), 'tests/fixtures/videos/tiny-64x64-1s.mp4')).subarray(0, 64);
+
 describe('answering a POST to the share target', () => {
 	function share(): Request {
 		const form = new FormData();
@@ -74,8 +85,8 @@ describe('answering a POST to the share target', () => {
 	}
 
 	function inbox() {
-		const kept: { name: string; type: string }[] = [];
-		return { kept, db: { inbox: { put: async (entry: { name: string; type: string }) => void kept.push(entry) } } as never };
+		const db = new ReeldriveDb(`share-${Math.random()}`);
+		return { db, kept: () => db.inbox.toArray() };
 	}
 
 	it('keeps the videos of an accepted share and tells the inbox how many arrived', async () => {
@@ -83,7 +94,32 @@ describe('answering a POST to the share target', () => {
 		const response = await handleShareTarget(share(), { accept: true }, db);
 		expect(response.status).toBe(303);
 		expect(response.headers.get('Location')).toBe(`${APP}/uploads/inbox?shared=1`);
-		expect(kept.map((entry) => [entry.name, entry.type])).toEqual([['clip.mp4', 'video/mp4']]);
+		expect((await kept()).map((entry) => [entry.name, entry.type, entry.kept])).toEqual([['clip.mp4', 'video/mp4', { size: 3 }]]);
+	});
+
+	it('streams a shared video into the pieces its upload reads, byte for byte; queued, they become the upload’s without a copy', async () => {
+		const { kept, db } = inbox();
+		const video = pseudoRandomBytes(2 * STAGE_CHUNK_BYTES + 99, 4);
+		video.set(VIDEO_HEAD, 0);
+		const form = new FormData();
+		form.append('videos', new File([video as BlobPart], 'long take.mp4', { type: 'video/mp4' }));
+		await handleShareTarget(new Request(`${APP}/share-target`, { method: 'POST', body: form }), { accept: true }, db);
+		const [entry] = await kept();
+		expect(entry).toMatchObject({ name: 'long take.mp4', kept: { size: video.length } });
+		expect(entry!.blob).toBeUndefined();
+		expect(await db.chunks.where('jobId').equals(entry!.id).count()).toBe(3);
+
+		const ledger = new JobLedger(db);
+		const manager = new InboxManager(async (files, productId, keptAs) => {
+			const { results } = await queueFiles(files, productId, { ledger, appUserId: 'u1', microsoftAccountId: 'm1', driveId: 'd1', folderPath: '/Reeldrive', graphBaseUrl: 'https://graph.test/v1.0' }, keptAs);
+			return results;
+		}, () => db);
+		const [result] = await manager.assign([entry!.id], 'p1');
+		expect(result).toMatchObject({ accepted: true, jobId: entry!.id });
+		expect(await db.inbox.count()).toBe(0);
+		expect((await ledger.get(entry!.id))!.staging).toEqual({ stagedTo: video.length, problem: null });
+		expect(await db.chunks.where('jobId').equals(entry!.id).count(), 'the same pieces, not a second copy').toBe(3);
+		expect(Buffer.from((await ledger.readStaged(entry!.id, 0, video.length))!).equals(Buffer.from(video))).toBe(true);
 	});
 
 	it('keeps nothing of a refused one, without reading its body, and says so in the inbox', async () => {
@@ -92,7 +128,7 @@ describe('answering a POST to the share target', () => {
 		const response = await handleShareTarget(request, { accept: false, reason: 'sent by https://evil.example' }, db);
 		expect(response.status).toBe(303);
 		expect(response.headers.get('Location')).toBe(`${APP}/uploads/inbox?shared=0&refused=1`);
-		expect(kept).toEqual([]);
+		expect(await kept()).toEqual([]);
 		expect(request.bodyUsed).toBe(false);
 	});
 });

@@ -2,12 +2,17 @@
 /**
  * Web Share Target: videos shared to the installed app from another app (a phone's share sheet)
  * arrive here as a form POST. They are kept in the inbox until the person picks a product.
+ * The body is read as a stream and each video goes straight into the same pieces an upload
+ * reads (`chunks`, under the inbox entry's id, which becomes the upload's id): never held whole
+ * in memory, and never copied again when it is queued.
  *
  * Any web page can also submit a form to this address (a cross-site POST), so a request is
  * judged before its body is read, and only a share that came from this device (the browser
  * itself: `Sec-Fetch-Site: none`) or from Reeldrive's own pages is kept.
  */
+import { STAGE_CHUNK_BYTES } from '$lib/db/job-ledger';
 import type { ReeldriveDb } from '$lib/db/reeldrive-db';
+import { boundaryOf, chunked, readMultipart } from './multipart-stream';
 
 export const SHARE_TARGET_PATH = '/share-target';
 
@@ -85,7 +90,7 @@ export function judgeShareRequest(facts: ShareRequestFacts, appOrigin: string): 
 /** Where the browser goes after a share: the inbox, told how many videos arrived. */
 export const INBOX_AFTER_SHARE = '/uploads/inbox';
 
-export async function handleShareTarget(request: Request, verdict: ShareVerdict, db: Pick<ReeldriveDb, 'inbox'>): Promise<Response> {
+export async function handleShareTarget(request: Request, verdict: ShareVerdict, db: Pick<ReeldriveDb, 'inbox' | 'chunks'>): Promise<Response> {
 	if (!verdict.accept) {
 		// Redirected rather than a bare 403: if a real share is ever misjudged, the person lands
 		// in Reeldrive and reads why nothing arrived. The body is never read, so a forged upload
@@ -93,21 +98,44 @@ export async function handleShareTarget(request: Request, verdict: ShareVerdict,
 		return Response.redirect(new URL(`${INBOX_AFTER_SHARE}?shared=0&refused=1`, request.url), 303);
 	}
 	let received = 0;
-	try {
-		const form = await request.formData();
-		for (const value of form.getAll('videos')) {
-			if (!(value instanceof File) || value.size === 0) continue;
-			await db.inbox.put({
-				id: crypto.randomUUID(),
-				blob: value,
-				name: value.name || 'Shared video',
-				type: value.type,
-				receivedAt: Date.now()
-			});
-			received++;
+	let full = false;
+	const boundary = boundaryOf(request.headers.get('Content-Type') ?? '');
+	if (boundary && request.body) {
+		try {
+			for await (const part of readMultipart(request.body, boundary)) {
+				if (part.name !== 'videos' || part.filename === null) continue;
+				const kept = await keepShared(part.body, part.filename, part.contentType ?? '', db);
+				if (kept === 'no-room') {
+					full = true;
+					break;
+				}
+				if (kept === 'kept') received++;
+			}
+		} catch {
+			// A malformed or broken share keeps what arrived whole; the inbox says how many.
 		}
-	} catch {
-		// A malformed share lands on the inbox page, which says nothing arrived.
 	}
-	return Response.redirect(new URL(`${INBOX_AFTER_SHARE}?shared=${received}`, request.url), 303);
+	return Response.redirect(new URL(`${INBOX_AFTER_SHARE}?shared=${received}${full ? '&full=1' : ''}`, request.url), 303);
+}
+
+/**
+ * Streams one shared video into pieces, then lists it in the inbox. A video cut short (no room,
+ * a broken stream) leaves no piece behind. Empty ones are skipped.
+ */
+async function keepShared(body: AsyncIterable<Uint8Array>, filename: string, type: string, db: Pick<ReeldriveDb, 'inbox' | 'chunks'>): Promise<'kept' | 'empty' | 'no-room'> {
+	const id = crypto.randomUUID();
+	let size = 0;
+	try {
+		for await (const piece of chunked(body, STAGE_CHUNK_BYTES)) {
+			await db.chunks.put({ jobId: id, start: size, end: size + piece.length, blob: new Blob([piece as BlobPart]) });
+			size += piece.length;
+		}
+		if (size === 0) return 'empty';
+		await db.inbox.put({ id, name: filename || 'Shared video', type, receivedAt: Date.now(), kept: { size } });
+		return 'kept';
+	} catch (error) {
+		await db.chunks.where('jobId').equals(id).delete().catch(() => {});
+		if ((error as { name?: string } | null)?.name === 'QuotaExceededError' || /quota/i.test(String(error))) return 'no-room';
+		throw error;
+	}
 }

@@ -166,6 +166,8 @@ test.describe('uploading videos', () => {
 			await emulator('POST', '/faults', { kind: 'fragment', method: 'PUT', probability: 1, seed: 3, latencyMs: 500 });
 			await choose(page, [video]);
 			await expect.poll(async () => (await files(microsoft)).uploadSessions[0]?.received ?? 0, { timeout: 30_000 }).toBeGreaterThan(0);
+			// The page says to stay until the whole video is kept on this device; then it may close.
+			await expect(item(page, 'reeldrive-closed.mp4')).not.toContainText('Kept on this device');
 			await page.close();
 			const cdp = await context.newCDPSession(await context.newPage());
 			await cdp.send('ServiceWorker.enable');

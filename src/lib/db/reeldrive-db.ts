@@ -119,8 +119,12 @@ export interface MetaEntry {
 
 /** Videos shared to the installed app from another app, waiting for a product. */
 export interface InboxEntry {
+	/** Also the id its upload gets, and the key of its pieces in `chunks` when `kept`. */
 	id: string;
-	blob: Blob;
+	/** The video itself (videos held through a OneDrive connect); absent when `kept`. */
+	blob?: Blob;
+	/** A shared video, kept in `chunks` as it arrived (never whole in memory). */
+	kept?: { size: number };
 	name: string;
 	type: string;
 	receivedAt: number;

@@ -34,11 +34,11 @@ export async function queueHeldVideos(
 }
 
 async function queueHeld(appUserId: string, enqueue: (files: File[], productId: string | null) => Promise<EnqueueResult[]>, db: ReeldriveDb): Promise<void> {
-	const held = (await db.inbox.toArray()).filter((entry) => entry.heldFor?.appUserId === appUserId);
+	const held = (await db.inbox.toArray()).filter((entry) => entry.heldFor?.appUserId === appUserId && entry.blob);
 	for (const productId of new Set(held.map((entry) => entry.heldFor!.productId))) {
 		const entries = held.filter((entry) => entry.heldFor!.productId === productId);
 		const results = await enqueue(
-			entries.map((entry) => new File([entry.blob], entry.name, { type: entry.type })),
+			entries.map((entry) => new File([entry.blob!], entry.name, { type: entry.type })),
 			productId
 		);
 		await db.inbox.bulkDelete(entries.filter((_, index) => results[index]?.accepted).map((entry) => entry.id));

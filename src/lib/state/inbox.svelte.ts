@@ -20,14 +20,15 @@ export class InboxManager {
 	loaded = $state(false);
 
 	constructor(
-		private readonly enqueue: (files: File[], productId: string) => Promise<EnqueueResult[]> = (files, productId) => uploads.enqueue(files, productId),
+		private readonly enqueue: (files: File[], productId: string, keptAs: (string | null)[]) => Promise<EnqueueResult[]> = (files, productId, keptAs) =>
+			uploads.enqueue(files, productId, keptAs),
 		private readonly db = getDb
 	) {}
 
 	async load(services: Services = getServices()): Promise<void> {
 		// Videos kept through a OneDrive connect are queued by themselves, not shown here.
 		const entries = (await this.db().inbox.orderBy('receivedAt').toArray()).filter((entry) => !entry.heldFor);
-		this.items = entries.map((entry) => ({ id: entry.id, name: entry.name, size: entry.blob.size }));
+		this.items = entries.map((entry) => ({ id: entry.id, name: entry.name, size: entry.kept?.size ?? entry.blob?.size ?? 0 }));
 		const { data } = await services.supabase.from('products').select('id,title').order('title');
 		this.products = data ?? [];
 		this.loaded = true;
@@ -37,8 +38,18 @@ export class InboxManager {
 	async assign(ids: string[], productId: string): Promise<EnqueueResult[]> {
 		const db = this.db();
 		const entries = (await db.inbox.bulkGet(ids)).filter((entry) => entry !== undefined);
-		const files = entries.map((entry) => new File([entry.blob], entry.name, { type: entry.type }));
-		const results = await this.enqueue(files, productId);
+		// A shared video's pieces become its upload's: the File made of them is a view, not a copy.
+		const files = await Promise.all(
+			entries.map(async (entry) => {
+				const parts = entry.kept ? (await db.chunks.where('jobId').equals(entry.id).sortBy('start')).map((chunk) => chunk.blob) : [entry.blob!];
+				return new File(parts, entry.name, { type: entry.type });
+			})
+		);
+		const results = await this.enqueue(
+			files,
+			productId,
+			entries.map((entry) => (entry.kept ? entry.id : null))
+		);
 		const queued = entries.filter((_, index) => results[index]?.accepted).map((entry) => entry.id);
 		await db.inbox.bulkDelete(queued);
 		this.items = this.items.filter((item) => !queued.includes(item.id));
@@ -46,7 +57,11 @@ export class InboxManager {
 	}
 
 	async discard(id: string): Promise<void> {
-		await this.db().inbox.delete(id);
+		const db = this.db();
+		await db.transaction('rw', db.inbox, db.chunks, async () => {
+			await db.inbox.delete(id);
+			await db.chunks.where('jobId').equals(id).delete();
+		});
 		this.items = this.items.filter((item) => item.id !== id);
 	}
 }

@@ -48,17 +48,25 @@ export async function checkFile(file: File) {
  * (`describeQueued`). No room check up front: the browser's estimate is a share of the disk, not
  * what is free, so it both refuses videos that would fit and passes ones that do not.
  */
-export async function queueFiles(files: readonly File[], productId: string | null, deps: IntakeDeps): Promise<{ results: EnqueueResult[]; records: UploadRecord[] }> {
+export async function queueFiles(
+	files: readonly File[],
+	productId: string | null,
+	deps: IntakeDeps,
+	/** Per file: the id under which its pieces are already kept (a shared video), or null. */
+	keptAs: readonly (string | null)[] = []
+): Promise<{ results: EnqueueResult[]; records: UploadRecord[] }> {
 	const now = deps.now ?? (() => Date.now());
 	const newId = deps.newId ?? (() => crypto.randomUUID());
 	const results: EnqueueResult[] = [];
 	const records: UploadRecord[] = [];
-	for (const { file, name, problem } of await Promise.all(files.map(checkFile))) {
+	const checked = await Promise.all(files.map(checkFile));
+	for (const [index, { file, name, problem }] of checked.entries()) {
 		if (problem !== null || !name) {
 			results.push({ name: file.name, accepted: false, message: problem ?? 'This file was not added.' });
 			continue;
 		}
-		const id = newId();
+		const kept = keptAs[index] ?? null;
+		const id = kept ?? newId();
 		const at = now();
 		const record: UploadRecord = {
 			id,
@@ -74,7 +82,7 @@ export async function queueFiles(files: readonly File[], productId: string | nul
 			poster: null,
 			state: createUploadJob({ id, name: name.name, size: file.size, target: { kind: 'path', folderPath: deps.folderPath }, graphBaseUrl: deps.graphBaseUrl }, at),
 			createdAt: at,
-			staging: { stagedTo: 0, problem: null }
+			staging: { stagedTo: kept ? file.size : 0, problem: null }
 		};
 		await deps.ledger.add(record);
 		records.push(record);

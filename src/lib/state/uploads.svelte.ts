@@ -288,7 +288,7 @@ export class UploadsManager {
 	 * Checks and queues files for a product. Refusals come back in words, one result per file in
 	 * the order given; nothing already queued is affected.
 	 */
-	async enqueue(files: File[], productId: string | null): Promise<EnqueueResult[]> {
+	async enqueue(files: File[], productId: string | null, keptAs: readonly (string | null)[] = []): Promise<EnqueueResult[]> {
 		// Picked while the app was still starting: wait for it rather than drop the files.
 		await this.#started.promise;
 		const services = this.#services;
@@ -306,11 +306,11 @@ export class UploadsManager {
 			driveId: target.driveId,
 			folderPath: target.folderPath,
 			graphBaseUrl: services.config.graphBaseUrl
-		});
+		}, keptAs);
 		for (const record of records) this.jobs.unshift(this.#view(record));
 		// Uploading starts now, from the picked files; keeping them in storage runs alongside.
 		const picked = records.map((record) => ({ jobId: record.id, file: files[results.findIndex((result) => result.jobId === record.id)]! }));
-		for (const { jobId, file } of picked) await this.#giveFile(jobId, file);
+		for (const { jobId, file } of picked) if (!keptAs.includes(jobId)) await this.#giveFile(jobId, file);
 		if (records.length > 0) {
 			await this.pump();
 			void this.drainOutbox();
