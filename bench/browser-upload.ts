@@ -185,6 +185,12 @@ try {
 } finally {
 	stack.kill('SIGTERM');
 	await new Promise((resolve) => stack.once('exit', resolve));
-	rmSync(dataDir, { recursive: true, force: true });
-	rmSync(profile, { recursive: true, force: true });
+	// Chromium may still be writing its profile for a moment: retry, and never hide the real error.
+	for (const dir of [dataDir, profile]) {
+		try {
+			rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+		} catch (error) {
+			console.warn(`could not remove ${dir}: ${String(error)}`);
+		}
+	}
 }
