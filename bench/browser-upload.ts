@@ -100,6 +100,7 @@ try {
 	context.on('request', (request) => {
 		if (!firstFragmentAt && request.method() === 'PUT' && request.headers()['content-range']) firstFragmentAt = performance.now();
 	});
+	// No named functions inside: tsx would wrap them in a helper the page does not have.
 	const keptBytes = (on = page) =>
 		on.evaluate(async (fileName) => {
 			const open = indexedDB.open('reeldrive');
@@ -107,18 +108,21 @@ try {
 				open.onsuccess = () => resolve(open.result);
 				open.onerror = () => reject(open.error);
 			});
-			const all = <T>(store: string) =>
-				new Promise<T[]>((resolve) => {
-					const request = db.transaction(store).objectStore(store).getAll();
-					request.onsuccess = () => resolve(request.result as T[]);
-				});
-			const uploads = await all<{ originalName: string; staging?: { stagedTo: number } }>('uploads');
-			const chunks = await all<{ start: number; end: number }>('chunks');
+			const rows: unknown[][] = [];
+			for (const store of ['uploads', 'chunks']) {
+				rows.push(
+					await new Promise<unknown[]>((resolve) => {
+						const request = db.transaction(store).objectStore(store).getAll();
+						request.onsuccess = () => resolve(request.result as unknown[]);
+					})
+				);
+			}
 			db.close();
-			return {
-				stagedTo: uploads.find((upload) => upload.originalName === fileName)?.staging?.stagedTo ?? 0,
-				kept: chunks.reduce((sum, chunk) => sum + chunk.end - chunk.start, 0)
-			};
+			const uploads = rows[0] as { originalName: string; staging?: { stagedTo: number } }[];
+			const chunks = rows[1] as { start: number; end: number }[];
+			let kept = 0;
+			for (const chunk of chunks) kept += chunk.end - chunk.start;
+			return { stagedTo: uploads.find((upload) => upload.originalName === fileName)?.staging?.stagedTo ?? 0, kept };
 		}, name);
 	const picked = performance.now();
 	await page.getByLabel('Choose videos').setInputFiles(video);

@@ -1,0 +1,51 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { keepWhole } from '$lib/db/test-staging';
+import { JobLedger } from '$lib/db/job-ledger';
+import { ReeldriveDb } from '$lib/db/reeldrive-db';
+import { BytesNotHereError, createUploadJob } from '$lib/upload';
+import { pseudoRandomBytes } from '$lib/upload/test-fakes';
+import { JobBytes, LiveFiles } from './job-bytes';
+
+async function ledgerWith(size: number): Promise<JobLedger> {
+	const ledger = new JobLedger(new ReeldriveDb(`bytes-${Math.random()}`));
+	const state = createUploadJob({ id: 'v1', name: 'v1.mp4', size, target: { kind: 'path', folderPath: '/' } }, 1);
+	await ledger.add({ id: 'v1', appUserId: 'u', microsoftAccountId: 'm', productId: null, driveId: 'd', folderPath: '/', originalName: 'v1.mp4', nameFixes: [], mimeType: 'video/mp4', meta: null, poster: null, state, createdAt: 1 });
+	return ledger;
+}
+
+/** A file that was changed or removed on disk after it was picked: reading it fails. */
+class VanishedFile extends Blob {
+	override slice(): Blob {
+		return { arrayBuffer: () => Promise.reject(new DOMException('The file changed', 'NotReadableError')) } as unknown as Blob;
+	}
+}
+
+describe('where an upload’s bytes come from', () => {
+	const data = pseudoRandomBytes(5000, 9);
+
+	it('reads the picked file first, then the kept pieces, and says "not here" for what neither has', async () => {
+		const ledger = await ledgerWith(data.length);
+		const live = new LiveFiles();
+		const bytes = new JobBytes('v1.mp4', data.length, 'v1', ledger, live, undefined);
+		await expect(bytes.read(0, 10)).rejects.toBeInstanceOf(BytesNotHereError);
+		live.attach('v1', new Blob([data as BlobPart]));
+		expect(Buffer.from(await bytes.read(100, 4000)).equals(Buffer.from(data.subarray(100, 4000)))).toBe(true);
+	});
+
+	it('a picked file that can no longer be read is dropped, and the kept pieces answer byte for byte', async () => {
+		const ledger = await ledgerWith(data.length);
+		await keepWhole(ledger, 'v1', new Blob([data as BlobPart]));
+		const live = new LiveFiles();
+		live.attach('v1', new VanishedFile([data as BlobPart]));
+		const bytes = new JobBytes('v1.mp4', data.length, 'v1', ledger, live, undefined);
+		expect(Buffer.from(await bytes.read(7, 4999)).equals(Buffer.from(data.subarray(7, 4999)))).toBe(true);
+		expect(live.has('v1')).toBe(false);
+	});
+
+	it('an upload stored whole before pieces existed reads from that copy', async () => {
+		const ledger = await ledgerWith(data.length);
+		const bytes = new JobBytes('v1.mp4', data.length, 'v1', ledger, new LiveFiles(), new Blob([data as BlobPart]));
+		expect(Buffer.from(await bytes.read(0, 5000)).equals(Buffer.from(data))).toBe(true);
+	});
+});
