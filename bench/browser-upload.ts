@@ -124,6 +124,10 @@ try {
 			for (const chunk of chunks) kept += chunk.end - chunk.start;
 			return { stagedTo: uploads.find((upload) => upload.originalName === fileName)?.staging?.stagedTo ?? 0, kept };
 		}, name);
+	if (process.env.BENCH_TRACE) {
+		context.on('request', (request) => console.log(`  ${((performance.now() - picked) / 1000).toFixed(3)} s ${request.method()} ${request.url().slice(0, 100)}`));
+		page.on('console', (message) => console.log(`  ${((performance.now() - picked) / 1000).toFixed(3)} s console: ${message.text()}`));
+	}
 	const picked = performance.now();
 	await page.getByLabel('Choose videos').setInputFiles(video);
 	await page.getByRole('listitem', { name }).waitFor();

@@ -32,6 +32,7 @@ async function limitStorage(page: Page, room: number): Promise<void> {
 	const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
 	const cdp = await page.context().newCDPSession(page);
 	await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(page.url()).origin, quotaSize: usage + room });
+	console.log('USAGE', usage, new URL(page.url()).origin, JSON.stringify(await page.evaluate(async () => navigator.storage.estimate())));
 }
 
 async function expectInOneDrive(microsoft: string, name: string, path: string): Promise<void> {
@@ -52,7 +53,10 @@ test.describe('a video is kept on the device as it uploads', () => {
 		const name = 'reeldrive-quota.mp4';
 		const video = makeLargeMp4(72 * MiB, name);
 		try {
+			page.on('console', (m) => console.log('PAGE', m.text()));
 			await chooseVideos(page, [video]);
+			await page.waitForTimeout(5000);
+			console.log('ITEM', await uploadItem(page, name).innerText(), await keptBytes(page));
 			await expect(uploadItem(page, name)).toContainText('no room to keep a copy of this video', { timeout: 60_000 });
 			await expect(uploadItem(page, name)).toContainText('keep this page open');
 		} finally {

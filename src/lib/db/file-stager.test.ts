@@ -34,6 +34,7 @@ async function setup(size: number) {
 async function acknowledge(ledger: JobLedger, acknowledged: number): Promise<void> {
 	const state = (await ledger.get('v1'))!.state;
 	await ledger.save('v1', { ...state, status: 'uploading', acknowledged, hash: { ...state.hash, length: acknowledged } });
+	await ledger.freed();
 }
 
 function quotaError(): Error {
@@ -71,6 +72,7 @@ describe('keeping a video in pieces', () => {
 		expect(await ledger.stageChunk('v1', C, new Blob([data.subarray(C) as BlobPart]))).toBe('kept');
 		const state = (await ledger.get('v1'))!.state;
 		await ledger.save('v1', { ...state, status: 'cancelled' });
+		await ledger.freed();
 		expect(await ledger.stagedBytes('v1')).toBe(0);
 		expect(await ledger.stageChunk('v1', C, new Blob([data.subarray(C) as BlobPart]))).toBe('finished');
 	});
@@ -105,6 +107,27 @@ describe('keeping a video in pieces', () => {
 		expect(staging).toEqual({ stagedTo: data.length, problem: null });
 		// Every byte OneDrive still lacks is kept, byte for byte.
 		expect(Buffer.from((await ledger.readStaged('v1', 3 * C, data.length))!).equals(Buffer.from(data.subarray(3 * C)))).toBe(true);
+	});
+
+	it('sweeping removes what a kill left behind (pieces of ended uploads, pieces OneDrive has), never a shared video’s', async () => {
+		const data = pseudoRandomBytes(2 * C, 8);
+		const { ledger } = await setup(data.length);
+		const db = ledger.db;
+		await db.chunks.bulkPut([
+			{ jobId: 'v1', start: 0, end: C, blob: new Blob([data.subarray(0, C) as BlobPart]) },
+			{ jobId: 'v1', start: C, end: 2 * C, blob: new Blob([data.subarray(C) as BlobPart]) },
+			{ jobId: 'gone', start: 0, end: 3, blob: new Blob(['abc']) },
+			{ jobId: 'shared', start: 0, end: 3, blob: new Blob(['abc']) }
+		]);
+		await db.inbox.put({ id: 'shared', name: 'a.mp4', type: 'video/mp4', receivedAt: 1, kept: { size: 3 } });
+		const state = (await ledger.get('v1'))!.state;
+		// The state says C bytes are acknowledged, but the freeing after it never ran (a kill).
+		await db.uploads.update('v1', { state: { ...state, status: 'uploading', acknowledged: C, hash: { ...state.hash, length: C } } });
+		expect(await ledger.sweep()).toBe(2);
+		expect((await db.chunks.toArray()).map((chunk) => [chunk.jobId, chunk.start]).sort()).toEqual([
+			['shared', 0],
+			['v1', C]
+		]);
 	});
 
 	it('recognises the browser’s quota errors, Dexie’s wrapped ones too', () => {

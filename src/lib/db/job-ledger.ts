@@ -39,6 +39,8 @@ export class JobGoneError extends Error {
 }
 
 export class JobLedger {
+	#freeing: Promise<void> = Promise.resolve();
+
 	constructor(
 		readonly db: ReeldriveDb,
 		private readonly now: () => number = () => Date.now()
@@ -73,22 +75,57 @@ export class JobLedger {
 
 	/**
 	 * Keeps one piece of a video, starting at `start` (a multiple of STAGE_CHUNK_BYTES), unless
-	 * OneDrive already has it or the upload is over. The piece and how far keeping has come are
-	 * written together. Rejects as the browser does when it has no room (QuotaExceededError).
+	 * OneDrive already has it or the upload is over. Rejects as the browser does when it has no
+	 * room (QuotaExceededError).
+	 *
+	 * The piece is written in a transaction of its own over `chunks` only: writing megabytes takes
+	 * a while, and the uploader's saves (over `uploads`) must not queue behind it, or the first
+	 * fragment would wait for keeping. How far keeping has come is recorded right after; a kill in
+	 * between only understates it. A piece written for an upload that ended meanwhile is removed
+	 * again (and `sweep()` removes any a kill left behind).
 	 */
 	async stageChunk(jobId: string, start: number, blob: Blob): Promise<StageOutcome> {
 		const db = this.db;
+		const end = start + blob.size;
+		const before = await db.uploads.get(jobId);
+		if (!before || isFinished(before.state.status)) return 'finished';
+		const needed = end > before.state.acknowledged;
+		if (needed) await db.chunks.put({ jobId, start, end, blob });
 		return db.transaction('rw', db.uploads, db.chunks, async () => {
 			const record = await db.uploads.get(jobId);
-			if (!record || isFinished(record.state.status)) return 'finished';
-			const end = start + blob.size;
-			const needed = end > record.state.acknowledged;
-			if (needed) await db.chunks.put({ jobId, start, end, blob });
+			if (!record || isFinished(record.state.status)) {
+				await db.chunks.delete([jobId, start]);
+				return 'finished';
+			}
 			const stagedTo = Math.max(record.staging?.stagedTo ?? 0, end);
 			const staging: StagingState = { stagedTo, problem: stagedTo >= record.state.size ? null : (record.staging?.problem ?? null) };
 			await db.uploads.update(jobId, { staging });
 			return needed ? 'kept' : 'not-needed';
 		});
+	}
+
+	/**
+	 * Removes kept pieces nobody needs any more: of uploads that are over or gone (not of videos
+	 * waiting in the share inbox), and below what OneDrive acknowledged. Pages run it on start.
+	 */
+	async sweep(): Promise<number> {
+		const db = this.db;
+		return db.transaction('rw', [db.uploads, db.inbox, db.chunks], async () => {
+			const uploads = new Map((await db.uploads.toArray()).map((record) => [record.id, record]));
+			const inbox = new Set(await db.inbox.toCollection().primaryKeys());
+			return db.chunks
+				.filter((chunk) => {
+					if (inbox.has(chunk.jobId)) return false;
+					const record = uploads.get(chunk.jobId);
+					return !record || isFinished(record.state.status) || chunk.end <= record.state.acknowledged;
+				})
+				.delete();
+		});
+	}
+
+	/** Settles once the freeing of pieces that saves so far asked for is done. */
+	freed(): Promise<void> {
+		return this.#freeing;
 	}
 
 	/** Notes that the browser refused to keep more of this video (or that it keeps it again). */
@@ -165,7 +202,7 @@ export class JobLedger {
 	 */
 	async save(jobId: string, state: UploadJobState): Promise<SavedChange> {
 		const db = this.db;
-		return db.transaction('rw', [db.uploads, db.files, db.chunks, db.outbox], async () => {
+		const change = await db.transaction('rw', [db.uploads, db.files, db.outbox], async () => {
 			const before = await db.uploads.get(jobId);
 			if (!before) throw new JobGoneError(jobId);
 			const after: UploadRecord = { ...before, state };
@@ -175,19 +212,36 @@ export class JobLedger {
 				await db.outbox.put(outbox);
 			}
 			await db.uploads.put(after);
-			// OneDrive holds the bytes (or they are not wanted): free the browser's copy. Pieces
-			// wholly acknowledged go as soon as OneDrive says so.
-			if (isFinished(state.status)) {
-				await db.files.delete(jobId);
-				await db.chunks.where('jobId').equals(jobId).delete();
-			} else if (state.acknowledged >= STAGE_CHUNK_BYTES) {
-				await db.chunks
-					.where('[jobId+start]')
-					.between([jobId, 0], [jobId, state.acknowledged - STAGE_CHUNK_BYTES], true, true)
-					.delete();
-			}
+			// OneDrive holds the bytes (or they are not wanted): free the browser's whole copy.
+			if (isFinished(state.status)) await db.files.delete(jobId);
 			return { record: after, outbox };
 		});
+		this.#free(jobId, state);
+		return change;
+	}
+
+	/**
+	 * Frees the pieces OneDrive has wholly acknowledged (all of them once the upload is over),
+	 * right after the save that says so, without holding the uploader up: a piece being written
+	 * may keep `chunks` busy for a moment. A kill before it runs leaves work for `sweep()`.
+	 */
+	#free(jobId: string, state: UploadJobState): void {
+		const chunks = this.db.chunks;
+		const finished = isFinished(state.status);
+		if (!finished && state.acknowledged < STAGE_CHUNK_BYTES) return;
+		this.#freeing = this.#freeing
+			.then(() =>
+				finished
+					? chunks.where('jobId').equals(jobId).delete()
+					: chunks
+							.where('[jobId+start]')
+							.between([jobId, 0], [jobId, state.acknowledged - STAGE_CHUNK_BYTES], true, true)
+							.delete()
+			)
+			.then(
+				() => undefined,
+				() => undefined
+			);
 	}
 
 	/** The core's JobStore for one job; `onSaved` runs after each committed save. */

@@ -124,6 +124,8 @@ export class UploadsManager {
 			});
 		}
 		await this.reload();
+		// Pieces of videos a kill left behind (an upload that ended meanwhile) free their room.
+		void this.#ledger.sweep().catch(() => {});
 		await this.refreshQueueable();
 		this.#started.resolve();
 		await this.announceUser();
