@@ -95,6 +95,9 @@ describe('keeping a video in pieces', () => {
 		const done = stager.stage('v1', new Blob([data as BlobPart]));
 		await until(() => seen.some((s) => s.problem === 'quota'));
 		expect(refusals).toBe(1);
+		// The newest piece was given back, so the uploader's own writes still fit.
+		expect(await ledger.stagedBytes('v1')).toBe(C);
+		expect((await ledger.get('v1'))!.staging).toEqual({ stagedTo: C, problem: 'quota' });
 		expect(describeKept((await ledger.get('v1'))!.staging, data.length, 'uploading')).toBe(NO_ROOM_TO_KEEP);
 		expect(NO_ROOM_TO_KEEP).toMatch(/keep this page open/);
 		// The upload goes on from the picked file; as OneDrive acknowledges, room comes back.

@@ -10,9 +10,10 @@
  * no transaction shared with IndexedDB, and its synchronous handles exist only in dedicated
  * workers, not in the service worker that reads the pieces back.
  *
- * When the browser has no room (QuotaExceededError), nothing is lost: the upload goes on from
- * the picked file while the page stays open, the job says so, and keeping resumes once
- * OneDrive's acknowledgements have freed the pieces already kept.
+ * When the browser has no room (QuotaExceededError), nothing is lost: the newest piece is given
+ * back (so the uploader's own small writes still fit), the upload goes on from the picked file
+ * while the page stays open, the job says so, and keeping resumes once OneDrive's
+ * acknowledgements have freed the pieces already kept.
  */
 import type { StagingState } from './reeldrive-db';
 import { STAGE_CHUNK_BYTES, type JobLedger } from './job-ledger';
@@ -105,9 +106,11 @@ export class FileStager {
 			const outcome = await this.#keep(jobId, file, start, end);
 			if (outcome === 'finished' || outcome === 'unreadable') return;
 			if (outcome === 'no-room') {
+				// Storage is full to the last byte now: give a piece back, or the uploader could not
+				// even record its progress.
+				await ledger.makeRoom(jobId).catch(() => {});
 				if (!roomLacking) {
 					roomLacking = true;
-					await ledger.setStagingProblem(jobId, 'quota').catch(() => {});
 					const record = await ledger.get(jobId);
 					this.#deps.onProgress?.(jobId, { stagedTo: record?.staging?.stagedTo ?? start, problem: 'quota' });
 				}

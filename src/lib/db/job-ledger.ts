@@ -128,13 +128,23 @@ export class JobLedger {
 		return this.#freeing;
 	}
 
-	/** Notes that the browser refused to keep more of this video (or that it keeps it again). */
-	async setStagingProblem(jobId: string, problem: StagingState['problem']): Promise<void> {
+	/**
+	 * The browser has no room left: gives back the newest kept piece of this video, so that the
+	 * uploader's own small writes (its progress, the outbox) still fit, and notes the problem.
+	 * Pieces kept before it stay; the bytes given back come from the open page's file.
+	 */
+	async makeRoom(jobId: string): Promise<void> {
 		const db = this.db;
-		await db.transaction('rw', db.uploads, async () => {
+		await db.transaction('rw', db.uploads, db.chunks, async () => {
 			const record = await db.uploads.get(jobId);
 			if (!record) return;
-			await db.uploads.update(jobId, { staging: { stagedTo: record.staging?.stagedTo ?? 0, problem } });
+			const newest = await db.chunks.where('[jobId+start]').between([jobId, 0], [jobId, Infinity]).last();
+			let stagedTo = record.staging?.stagedTo ?? 0;
+			if (newest && newest.end > record.state.acknowledged) {
+				await db.chunks.delete([jobId, newest.start]);
+				stagedTo = Math.min(stagedTo, Math.max(newest.start, record.state.acknowledged));
+			}
+			await db.uploads.update(jobId, { staging: { stagedTo, problem: 'quota' } });
 		});
 	}
 

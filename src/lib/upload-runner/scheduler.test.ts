@@ -404,7 +404,7 @@ describe('finding 5: a job’s status, its outbox row and its bytes change in on
 			const [entry] = await restarted.ledger.outboxFor('alice');
 			expect(entry!.row).toMatchObject({ status: 'synced', item_id: w.drive.filesIn('FOLDER-1')[0]!.id });
 		}
-	});
+	}, 60_000);
 });
 
 describe('finding 7: background work within the browser’s limits', () => {
