@@ -61,9 +61,10 @@ window.app = {
     (e) => { window.app.redirectResult = null; window.app.redirectError = e.errorCode; }).then(() => { document.getElementById('status').textContent = 'ready'; }),
   login: () => pca.loginRedirect({ scopes }),
   loginNoPrompt: (loginHint) => pca.loginRedirect({ scopes, prompt: 'none', loginHint }),
+  pickAccount: () => pca.loginRedirect({ scopes, prompt: 'select_account' }),
   logout: () => pca.logoutRedirect({ account: pca.getAllAccounts()[0], postLogoutRedirectUri: location.origin + '/' }),
   silent: (forceRefresh) => pca.acquireTokenSilent({ scopes, account: pca.getAllAccounts()[0], forceRefresh }).then(summary),
-  ssoSilent: (options) => pca.ssoSilent({ scopes, redirectUri: location.origin + '/bridge', loginHint: options.loginHint,
+  ssoSilent: (options) => pca.ssoSilent({ scopes, redirectUri: location.origin + '/bridge', loginHint: options.loginHint, domainHint: options.domainHint,
     account: options.useAccount ? pca.getAllAccounts()[0] : undefined }).then(summary, (e) => ({ errorCode: e.errorCode })),
   accounts: () => pca.getAllAccounts().map((a) => a.username),
   me: (token) => fetch(${JSON.stringify(`${emulatorUrl}/v1.0/me`)}, { headers: { Authorization: 'Bearer ' + token } }).then((r) => r.json())
@@ -87,9 +88,10 @@ interface PageApp {
 	redirectError?: string;
 	login(): Promise<void>;
 	loginNoPrompt(loginHint: string): Promise<void>;
+	pickAccount(): Promise<void>;
 	logout(): Promise<void>;
 	silent(forceRefresh: boolean): Promise<TokenSummary>;
-	ssoSilent(options: { loginHint?: string; useAccount?: boolean }): Promise<TokenSummary & { errorCode?: string }>;
+	ssoSilent(options: { loginHint?: string; domainHint?: string; useAccount?: boolean }): Promise<TokenSummary & { errorCode?: string }>;
 	accounts(): string[];
 	me(token: string): Promise<{ userPrincipalName: string }>;
 }
@@ -194,7 +196,7 @@ test('MSAL signs in by redirect with PKCE, then gets tokens silently and by forc
 
 const app = (page: Page) => ({
 	ready: () => page.evaluate(() => (window as unknown as { app: PageApp }).app.ready),
-	ssoSilent: (options: { loginHint?: string; useAccount?: boolean }) => page.evaluate((o) => (window as unknown as { app: PageApp }).app.ssoSilent(o), options),
+	ssoSilent: (options: { loginHint?: string; domainHint?: string; useAccount?: boolean }) => page.evaluate((o) => (window as unknown as { app: PageApp }).app.ssoSilent(o), options),
 	me: (token: string) => page.evaluate((t) => (window as unknown as { app: PageApp }).app.me(t), token)
 });
 
@@ -320,7 +322,7 @@ async function topLevelNoPrompt(page: Page, loginHint: string): Promise<{ result
 	});
 }
 
-test('"Stay signed in?" Yes, after a restart: a top-level prompt=none redirect signs in with no page; after logout it comes back login_required, in the frame and at top level', async ({ browser }) => {
+test('"Stay signed in?" Yes, after a restart: a top-level prompt=none redirect signs in with no page, domain_hint and the account picker honour the session; after logout prompt=none comes back login_required, in the frame and at top level', async ({ browser }) => {
 	const first = await browser.newContext();
 	await signInAnswering(await first.newPage(), true);
 	const second = await restart(browser, first);
@@ -349,6 +351,28 @@ test('"Stay signed in?" Yes, after a restart: a top-level prompt=none redirect s
 		expect(topLevel[0]!.status).toBe(302);
 		expect(topLevel[0]!.frameOptions).toBeUndefined();
 		expect(emulatorPages).toEqual([]);
+
+		// domain_hint changes nothing, in the hidden frame too.
+		const hinted = await app(page).ssoSilent({ loginHint: 'alice@contoso.test', domainHint: 'consumers' });
+		expect(hinted.errorCode).toBeUndefined();
+		expect(hinted.username).toBe('alice@contoso.test');
+
+		// prompt=select_account at top level: the picker lists the persistent session's account
+		// (a page, so it refuses framing) and picking it needs no password.
+		const picked = page.waitForEvent('load');
+		await page.evaluate(() => {
+			void (window as unknown as { app: PageApp }).app.pickAccount(); // navigates away
+		});
+		await picked;
+		await expect(page.getByRole('heading', { name: 'Pick an account' })).toBeVisible();
+		expect(topLevel.at(-1)).toMatchObject({ status: 200, frameOptions: 'DENY' });
+		expect(topLevel.at(-1)!.url.searchParams.get('prompt')).toBe('select_account');
+		const back = page.waitForEvent('load');
+		await page.getByRole('button', { name: /alice@contoso\.test/ }).click();
+		await back;
+		await page.waitForFunction(() => (window as unknown as { app: PageApp }).app?.redirectResult !== undefined);
+		expect(await page.evaluate(() => (window as unknown as { app: PageApp }).app.redirectResult?.username)).toBe('alice@contoso.test');
+		emulatorPages.length = 0;
 
 		// Logout ends the persistent session: the next silent attempts find nobody, in both flows.
 		const loggedOut = page.waitForEvent('load');
