@@ -31,8 +31,10 @@ const config = {
 				'worker-src': ['self'],
 				'manifest-src': ['self'],
 				'font-src': ['self'],
-				// MSAL may renew a session in a hidden iframe on the identity host.
-				'frame-src': sources(remote.identity.length ? remote.identity : ['none']),
+				// MSAL's silent sign-in: a hidden iframe on the identity host, which Microsoft then
+				// redirects to the app's own return page. frame-src is checked again on that redirect,
+				// so the app's origin must be listed too, or the frame never gets its answer.
+				'frame-src': sources(['self', ...remote.identity]),
 				'object-src': ['none'],
 				'base-uri': ['self'],
 				'form-action': ['self']

@@ -1,6 +1,7 @@
 // @azure/msal-browser, unchanged, against the local Microsoft emulator in Chromium: redirect
 // sign-in with PKCE, a silent token from the cache, a forced refresh, and "Stay signed in?"
-// with MSAL's hidden-iframe sign-in (ssoSilent) after a browser restart. The spec starts its own
+// with MSAL's hidden-iframe sign-in (ssoSilent) and a top-level prompt=none redirect after a
+// browser restart, until a logout ends the session. The spec starts its own
 // emulator (free ports, temporary data) and serves its own tiny page, so it needs nothing else
 // running. MSAL refuses http authorities, so the page uses the set-up from the platform notes:
 // an https authority on a never-contacted host, knownAuthorities, and authorityMetadata pointing
@@ -56,10 +57,14 @@ const pca = new msal.PublicClientApplication({
 const summary = (r) => r && ({ username: r.account && r.account.username, homeAccountId: r.account && r.account.homeAccountId,
   tenantId: r.tenantId, scopes: r.scopes, accessToken: r.accessToken, fromCache: r.fromCache, idTokenClaims: r.idTokenClaims });
 window.app = {
-  ready: pca.initialize().then(() => pca.handleRedirectPromise()).then((r) => { window.app.redirectResult = summary(r); document.getElementById('status').textContent = 'ready'; }),
+  ready: pca.initialize().then(() => pca.handleRedirectPromise()).then((r) => { window.app.redirectResult = summary(r); },
+    (e) => { window.app.redirectResult = null; window.app.redirectError = e.errorCode; }).then(() => { document.getElementById('status').textContent = 'ready'; }),
   login: () => pca.loginRedirect({ scopes }),
+  loginNoPrompt: (loginHint) => pca.loginRedirect({ scopes, prompt: 'none', loginHint }),
+  pickAccount: () => pca.loginRedirect({ scopes, prompt: 'select_account' }),
+  logout: () => pca.logoutRedirect({ account: pca.getAllAccounts()[0], postLogoutRedirectUri: location.origin + '/' }),
   silent: (forceRefresh) => pca.acquireTokenSilent({ scopes, account: pca.getAllAccounts()[0], forceRefresh }).then(summary),
-  ssoSilent: (options) => pca.ssoSilent({ scopes, redirectUri: location.origin + '/bridge', loginHint: options.loginHint,
+  ssoSilent: (options) => pca.ssoSilent({ scopes, redirectUri: location.origin + '/bridge', loginHint: options.loginHint, domainHint: options.domainHint,
     account: options.useAccount ? pca.getAllAccounts()[0] : undefined }).then(summary, (e) => ({ errorCode: e.errorCode })),
   accounts: () => pca.getAllAccounts().map((a) => a.username),
   me: (token) => fetch(${JSON.stringify(`${emulatorUrl}/v1.0/me`)}, { headers: { Authorization: 'Bearer ' + token } }).then((r) => r.json())
@@ -80,9 +85,13 @@ interface TokenSummary {
 interface PageApp {
 	ready: Promise<void>;
 	redirectResult?: TokenSummary | null;
+	redirectError?: string;
 	login(): Promise<void>;
+	loginNoPrompt(loginHint: string): Promise<void>;
+	pickAccount(): Promise<void>;
+	logout(): Promise<void>;
 	silent(forceRefresh: boolean): Promise<TokenSummary>;
-	ssoSilent(options: { loginHint?: string; useAccount?: boolean }): Promise<TokenSummary & { errorCode?: string }>;
+	ssoSilent(options: { loginHint?: string; domainHint?: string; useAccount?: boolean }): Promise<TokenSummary & { errorCode?: string }>;
 	accounts(): string[];
 	me(token: string): Promise<{ userPrincipalName: string }>;
 }
@@ -187,7 +196,7 @@ test('MSAL signs in by redirect with PKCE, then gets tokens silently and by forc
 
 const app = (page: Page) => ({
 	ready: () => page.evaluate(() => (window as unknown as { app: PageApp }).app.ready),
-	ssoSilent: (options: { loginHint?: string; useAccount?: boolean }) => page.evaluate((o) => (window as unknown as { app: PageApp }).app.ssoSilent(o), options),
+	ssoSilent: (options: { loginHint?: string; domainHint?: string; useAccount?: boolean }) => page.evaluate((o) => (window as unknown as { app: PageApp }).app.ssoSilent(o), options),
 	me: (token: string) => page.evaluate((t) => (window as unknown as { app: PageApp }).app.me(t), token)
 });
 
@@ -292,6 +301,94 @@ test('"Stay signed in?" No: the hidden iframe signs in while the browser is open
 		await reopened.goto(siteUrl);
 		await app(reopened).ready();
 		expect((await app(reopened).ssoSilent({ loginHint: 'alice@contoso.test' })).errorCode).toBe('login_required');
+	} finally {
+		await second.close();
+	}
+});
+
+/** Starts a top-level redirect with prompt=none and waits for the page MSAL comes back to. */
+async function topLevelNoPrompt(page: Page, loginHint: string): Promise<{ result?: TokenSummary | null; error?: string }> {
+	// The page leaves and a new one loads: the emulator's answer is a redirect, never a page.
+	const loaded = page.waitForEvent('load');
+	await page.evaluate((hint) => {
+		void (window as unknown as { app: PageApp }).app.loginNoPrompt(hint); // navigates away
+	}, loginHint);
+	await loaded;
+	expect(page.url().startsWith(siteUrl)).toBe(true);
+	await page.waitForFunction(() => (window as unknown as { app: PageApp }).app?.redirectResult !== undefined);
+	return page.evaluate(() => {
+		const app = (window as unknown as { app: PageApp }).app;
+		return { result: app.redirectResult, error: app.redirectError };
+	});
+}
+
+test('"Stay signed in?" Yes, after a restart: a top-level prompt=none redirect signs in with no page, domain_hint and the account picker honour the session; after logout prompt=none comes back login_required, in the frame and at top level', async ({ browser }) => {
+	const first = await browser.newContext();
+	await signInAnswering(await first.newPage(), true);
+	const second = await restart(browser, first);
+	try {
+		const page = await second.newPage();
+		const topLevel: Array<{ url: URL; status: number; frameOptions?: string }> = [];
+		const emulatorPages: string[] = [];
+		page.on('response', (response) => {
+			if (response.url().startsWith(`${emulator.url}/common/oauth2/v2.0/authorize`) && response.request().frame() === page.mainFrame()) {
+				topLevel.push({ url: new URL(response.url()), status: response.status(), frameOptions: response.headers()['x-frame-options'] });
+			}
+		});
+		page.on('framenavigated', (frame) => {
+			if (frame === page.mainFrame() && frame.url().startsWith(emulator.url)) emulatorPages.push(frame.url());
+		});
+		await page.goto(siteUrl);
+		await app(page).ready();
+
+		const signedIn = await topLevelNoPrompt(page, 'alice@contoso.test');
+		expect(signedIn.error).toBeUndefined();
+		expect(signedIn.result?.username).toBe('alice@contoso.test');
+		expect(topLevel).toHaveLength(1);
+		expect(topLevel[0]!.url.searchParams.get('prompt')).toBe('none');
+		expect(topLevel[0]!.url.searchParams.get('login_hint')).toBe('alice@contoso.test');
+		// Answered by the redirect alone: no page of the emulator ever showed.
+		expect(topLevel[0]!.status).toBe(302);
+		expect(topLevel[0]!.frameOptions).toBeUndefined();
+		expect(emulatorPages).toEqual([]);
+
+		// domain_hint changes nothing, in the hidden frame too.
+		const hinted = await app(page).ssoSilent({ loginHint: 'alice@contoso.test', domainHint: 'consumers' });
+		expect(hinted.errorCode).toBeUndefined();
+		expect(hinted.username).toBe('alice@contoso.test');
+
+		// prompt=select_account at top level: the picker lists the persistent session's account
+		// (a page, so it refuses framing) and picking it needs no password.
+		const picked = page.waitForEvent('load');
+		await page.evaluate(() => {
+			void (window as unknown as { app: PageApp }).app.pickAccount(); // navigates away
+		});
+		await picked;
+		await expect(page.getByRole('heading', { name: 'Pick an account' })).toBeVisible();
+		expect(topLevel.at(-1)).toMatchObject({ status: 200, frameOptions: 'DENY' });
+		expect(topLevel.at(-1)!.url.searchParams.get('prompt')).toBe('select_account');
+		const back = page.waitForEvent('load');
+		await page.getByRole('button', { name: /alice@contoso\.test/ }).click();
+		await back;
+		await page.waitForFunction(() => (window as unknown as { app: PageApp }).app?.redirectResult !== undefined);
+		expect(await page.evaluate(() => (window as unknown as { app: PageApp }).app.redirectResult?.username)).toBe('alice@contoso.test');
+		emulatorPages.length = 0;
+
+		// Logout ends the persistent session: the next silent attempts find nobody, in both flows.
+		const loggedOut = page.waitForEvent('load');
+		await page.evaluate(() => {
+			void (window as unknown as { app: PageApp }).app.logout(); // navigates away and back
+		});
+		await loggedOut;
+		expect(page.url().startsWith(siteUrl)).toBe(true);
+		await app(page).ready();
+		expect(await sessionCookie(second)).toBeUndefined();
+		expect((await app(page).ssoSilent({ loginHint: 'alice@contoso.test' })).errorCode).toBe('login_required');
+		const refused = await topLevelNoPrompt(page, 'alice@contoso.test');
+		expect(refused.result).toBeNull();
+		expect(refused.error).toBe('login_required');
+		expect(topLevel.at(-1)!.status).toBe(302);
+		expect(emulatorPages).toEqual([]);
 	} finally {
 		await second.close();
 	}

@@ -184,7 +184,9 @@ test.describe('connecting OneDrive', () => {
 		await signIn(page, app.email);
 		await connectOneDrive(page, microsoft);
 
-		await emulator('POST', `/accounts/${encodeURIComponent(microsoft)}/revoke-refresh-tokens`);
+		// As an administrator's "revoke sessions" (or a password reset) does: the refresh tokens and
+		// Microsoft's own session in this browser, so no silent sign-in can restore the connection.
+		await emulator('POST', `/accounts/${encodeURIComponent(microsoft)}/revoke-sign-in-sessions`);
 		await emulator('POST', '/clock/advance', { seconds: 2 * 3600 });
 		await page.reload();
 		await expect(page.getByText('Needs you to sign in again')).toBeVisible();

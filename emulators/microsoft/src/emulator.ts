@@ -125,6 +125,8 @@ export class Emulator {
 	readonly fragmentLog: FragmentLogEntry[] = [];
 	/** Called on reset so the identity side can drop sessions and codes. */
 	readonly resetListeners: Array<() => void> = [];
+	/** Called when an account's sign-in sessions are revoked; each returns how many browser sessions it ended. */
+	readonly sessionRevokers: Array<(accountId: string) => number> = [];
 
 	constructor(readonly options: EmulatorOptions) {
 		this.appOrigins = options.appOrigins ?? ['http://localhost:5173'];

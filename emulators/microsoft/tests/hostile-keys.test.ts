@@ -97,6 +97,7 @@ describe('other keyed routes', () => {
 			for (const [method, path] of [
 				['GET', `/drives/${key}/files`],
 				['POST', `/accounts/${key}/revoke-refresh-tokens`],
+				['POST', `/accounts/${key}/revoke-sign-in-sessions`],
 				['DELETE', `/faults/${key}`]
 			] as const) {
 				const response = await fetch(`${h.em.url}/_emulator${path}`, { method, headers: { 'Content-Type': 'application/json' } });

@@ -444,3 +444,38 @@ describe('logout ends the persistent session', () => {
 		expect((await silentAccount(browser, { login_hint: 'bob@contoso.test' })).error).toBe('login_required');
 	});
 });
+
+describe('revoking sign-in sessions (Graph revokeSignInSessions) through the control API', () => {
+	it("ends the account's persistent sessions in every browser and refuses its refresh tokens; other accounts keep theirs", async () => {
+		const laptop = new Browserless(h.em);
+		await signedIn(laptop, 'alice@contoso.test', true);
+		await signedIn(laptop, 'bob@contoso.test', true);
+		const phone = new Browserless(h.em);
+		await signedIn(phone, 'alice@contoso.test', true);
+		const { verifier, challenge } = pkce();
+		const location = (await silent(laptop, { login_hint: 'alice@contoso.test', code_challenge: challenge, code_challenge_method: 'S256' })).headers.get('location')!;
+		const tokens = await redeem(location, verifier);
+		expect(tokens.body.refresh_token).toBeTruthy();
+
+		const revoked = await control(h.em, 'POST', '/accounts/alice@contoso.test/revoke-sign-in-sessions');
+		expect(revoked).toMatchObject({ ok: true, sessionsEnded: 2 });
+
+		for (const browser of [laptop, phone]) {
+			browser.restart();
+			const answer = await silentAccount(browser, { login_hint: 'alice@contoso.test' });
+			expect(answer.error).toBe('login_required');
+			expect(answer.description).toMatch(/^AADSTS50058: /);
+		}
+		// Bob stays signed in on the laptop; the phone's session, now empty, is gone.
+		expect((await silentAccount(laptop, { login_hint: 'bob@contoso.test' })).username).toBe('bob@contoso.test');
+		expect((await silentAccount(phone)).error).toBe('login_required');
+		const refresh = await tokenRequest(h.em, { client_id: CLIENT_ID, grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token, scope: 'Files.ReadWrite' }, { Origin: APP_ORIGIN });
+		expect(refresh.body).toMatchObject({ error: 'invalid_grant', error_codes: [50173] });
+		// Signing in again with the password works as before.
+		expect(await laptop.signIn({ response_mode: 'fragment', state: 'again', login_hint: 'alice@contoso.test' }, 'alice@contoso.test', PASSWORD, { staySignedIn: true })).toMatch(/#code=/);
+	});
+
+	it('answers 404 for an unknown account', async () => {
+		await expect(control(h.em, 'POST', '/accounts/nobody@contoso.test/revoke-sign-in-sessions')).rejects.toThrow(/404/);
+	});
+});

@@ -4,7 +4,7 @@
  * only ids, names and status; tokens stay in MSAL's cache in this browser.
  */
 import { AppError } from '$lib/errors';
-import type { MicrosoftAccount } from '$lib/auth/microsoft-auth';
+import type { KnownAccount, MicrosoftAccount } from '$lib/auth/microsoft-auth';
 import type { DriveItem, Quota } from '$lib/graph/onedrive-api';
 import type { Services } from '$lib/services';
 import { ConnectionRepository, type ConnectionRow } from '$lib/supabase/connections';
@@ -44,6 +44,15 @@ export function itemPath(item: DriveItem): string {
 	return `${decodeURIComponent(afterRoot).replace(/\/+$/, '')}/${item.name}`;
 }
 
+/**
+ * The Microsoft account a silent sign-in may restore: the one the row names, unless the person
+ * disconnected on purpose. Without a user name there is no login_hint to ask Microsoft with.
+ */
+export function knownAccount(row: ConnectionRow | null): KnownAccount | null {
+	if (!row || row.status === 'disconnected' || !row.microsoft_username) return null;
+	return { localAccountId: row.microsoft_account_id, username: row.microsoft_username };
+}
+
 export class OneDriveManager {
 	state = $state<ConnectionState>('loading');
 	row = $state<ConnectionRow | null>(null);
@@ -59,6 +68,7 @@ export class OneDriveManager {
 
 	#services: Services | undefined;
 	#repository: ConnectionRepository | undefined;
+	#stopListening: (() => void) | undefined;
 
 	get defaultFolder(): DefaultFolder | null {
 		const row = this.row;
@@ -81,10 +91,16 @@ export class OneDriveManager {
 		this.#repository = new ConnectionRepository(services.supabase);
 		this.state = 'loading';
 		this.error = null;
+		this.#stopListening?.();
+		// A silent sign-in may also come from a Graph call or the upload worker's token loan.
+		this.#stopListening = services.microsoft.onSilentSignIn((account) => this.#signedInSilently(account));
 		try {
 			await services.microsoft.initialize();
 			const redirect = services.microsoft.takeRedirectOutcome();
+			// A reconnect continues to Microsoft's sign-in page: this page is about to leave.
+			if (redirect?.continuing) return;
 			this.row = await this.#repository.get();
+			services.microsoft.expectAccount(knownAccount(this.row));
 			this.account = services.microsoft.account();
 			if (redirect?.account && this.account) {
 				await this.#recordConnection(this.account);
@@ -99,6 +115,7 @@ export class OneDriveManager {
 
 	/** Forgets everything about the previous user (on sign-out). */
 	reset(): void {
+		this.#services?.microsoft.expectAccount(null);
 		this.state = 'loading';
 		this.row = null;
 		this.account = null;
@@ -119,9 +136,14 @@ export class OneDriveManager {
 		}
 		if (!this.account || this.account.localAccountId !== row.microsoft_account_id) {
 			// Connected, but this browser holds no Microsoft sign-in for it (another browser, or the
-			// browser was closed and MSAL's session key with it): the person signs in again.
-			this.state = 'needs-reauth';
-			return;
+			// browser was closed and MSAL's session key with it). Microsoft's own session may sign
+			// the account in silently; if not, the person signs in again.
+			const restored = await services.microsoft.reconnectSilently();
+			if (!restored || restored.localAccountId !== row.microsoft_account_id) {
+				this.state = 'needs-reauth';
+				return;
+			}
+			this.account = restored;
 		}
 		try {
 			const drive = await services.graph.drive();
@@ -153,6 +175,29 @@ export class OneDriveManager {
 		}
 	}
 
+	/**
+	 * "Reconnect OneDrive": one click for the account already connected, with no account picker.
+	 * Leaves the page; Microsoft asks for the password only if its own session has ended.
+	 */
+	async reconnect(): Promise<void> {
+		const { services } = this.#deps();
+		const loginHint = this.row?.microsoft_username;
+		if (!loginHint) return this.connect('redirect');
+		this.error = null;
+		try {
+			await services.microsoft.reconnect(loginHint);
+		} catch (error) {
+			this.#fail(error);
+		}
+	}
+
+	/** A silent sign-in restored the connected account (perhaps for a Graph call or an upload). */
+	#signedInSilently(account: MicrosoftAccount): void {
+		if (this.row?.microsoft_account_id !== account.localAccountId) return;
+		this.account = account;
+		if (this.state === 'needs-reauth') void this.refresh();
+	}
+
 	async #recordConnection(account: MicrosoftAccount): Promise<void> {
 		const { services, repository } = this.#deps();
 		const [me, drive] = await Promise.all([services.graph.me(), services.graph.drive()]);
@@ -171,6 +216,7 @@ export class OneDriveManager {
 			},
 			sameAccount
 		);
+		services.microsoft.expectAccount(knownAccount(this.row));
 		this.quota = driveSpace(drive.quota);
 		this.driveType = drive.driveType ?? null;
 		this.state = 'connected';
@@ -183,6 +229,7 @@ export class OneDriveManager {
 		const { services, repository } = this.#deps();
 		this.error = null;
 		try {
+			services.microsoft.expectAccount(null);
 			await services.microsoft.disconnect();
 			this.account = null;
 			this.quota = null;

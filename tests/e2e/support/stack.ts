@@ -80,8 +80,11 @@ export async function signIn(page: Page, email: string, path = '/products'): Pro
 	await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
 }
 
-/** Fills the Microsoft emulator's sign-in and consent pages, as a person would. */
-export async function completeMicrosoftSignIn(page: Page, email: string): Promise<void> {
+/**
+ * Fills the Microsoft emulator's sign-in and consent pages, as a person would. "Stay signed in?"
+ * is answered No unless `staySignedIn` says Yes.
+ */
+export async function completeMicrosoftSignIn(page: Page, email: string, options: { staySignedIn?: boolean } = {}): Promise<void> {
 	await page.waitForURL(`${MICROSOFT}/**`);
 	// With a Microsoft session in this browser, the account picker comes first.
 	const known = page.getByRole('button', { name: new RegExp(email.replace(/[.]/g, '\\.')) });
@@ -97,17 +100,23 @@ export async function completeMicrosoftSignIn(page: Page, email: string): Promis
 		// "Stay signed in?" follows every password sign-in; No keeps the Microsoft session to this
 		// browser session, as before the emulator asked.
 		await expect(page.getByRole('heading', { name: 'Stay signed in?' })).toBeVisible();
-		await page.getByRole('button', { name: 'No', exact: true }).click();
+		await page.getByRole('button', { name: options.staySignedIn ? 'Yes' : 'No', exact: true }).click();
 	}
 	const accept = page.getByRole('button', { name: 'Accept' });
 	await page.waitForLoadState();
 	if (await accept.isVisible().catch(() => false)) await accept.click();
 }
 
-export async function connectOneDrive(page: Page, microsoftEmail: string): Promise<void> {
+export async function connectOneDrive(page: Page, microsoftEmail: string, options: { staySignedIn?: boolean } = {}): Promise<void> {
 	await page.goto('/settings');
-	await page.getByRole('button', { name: /^(Connect|Reconnect) OneDrive$/ }).click();
-	await completeMicrosoftSignIn(page, microsoftEmail);
+	const button = page.getByRole('button', { name: /^(Connect|Reconnect) OneDrive$/ });
+	const connected = page.getByText('Connected', { exact: true });
+	await expect(button.or(connected).first()).toBeVisible();
+	// Signing in to Reeldrive again where Microsoft's session for this account is still alive
+	// restores the connection by itself (a silent sign-in): nothing left to click.
+	if ((await connected.isVisible()) && (await page.getByText(`(${microsoftEmail})`).isVisible())) return;
+	await button.click();
+	await completeMicrosoftSignIn(page, microsoftEmail, options);
 	await page.waitForURL(`${APP}/settings`);
 	await expect(page.getByText('Connected', { exact: true })).toBeVisible();
 }

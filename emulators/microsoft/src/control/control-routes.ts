@@ -132,6 +132,15 @@ export class ControlRoutes {
 				this.em.persistAccounts();
 				return { ok: true, revokedBefore: this.em.clock.iso(account.refreshTokensRevokedBefore) };
 			}
+			if (second && third === 'revoke-sign-in-sessions' && is('POST', 3)) {
+				// Graph's revokeSignInSessions: every refresh token, and the account's browser sessions.
+				const account = this.em.accountByEmail(second);
+				if (!account) throw new ControlError(404, `No account '${second}'.`);
+				account.refreshTokensRevokedBefore = this.em.clock.now();
+				this.em.persistAccounts();
+				const sessionsEnded = this.em.sessionRevokers.reduce((sum, revoke) => sum + revoke(account.id), 0);
+				return { ok: true, revokedBefore: this.em.clock.iso(account.refreshTokensRevokedBefore), sessionsEnded };
+			}
 		}
 		if (first === 'drives' && second) {
 			const drive = this.driveFor(second);

@@ -114,6 +114,7 @@ export class IdentityRoutes {
 			this.interactions.clear();
 			this.saveSessions();
 		});
+		em.sessionRevokers.push((accountId) => this.endSessionsOf(accountId));
 	}
 
 	private get cookieName(): string {
@@ -555,6 +556,21 @@ export class IdentityRoutes {
 		session.lastUsed = now;
 		if (session.persistent) this.saveSessions();
 		return sid;
+	}
+
+	/**
+	 * Signs the account out of every browser session (revokeSignInSessions: "and session cookies in
+	 * a user's browser"); a session left with nobody in it ends. Returns how many sessions it was in.
+	 */
+	private endSessionsOf(accountId: string): number {
+		let ended = 0;
+		for (const [id, session] of this.sessions) {
+			if (!session.accounts.delete(accountId)) continue;
+			ended++;
+			if (session.accounts.size === 0) this.sessions.delete(id);
+		}
+		if (ended > 0) this.saveSessions();
+		return ended;
 	}
 
 	/** The "Stay signed in?" answer: the whole browser session keeps it (one cookie, as one answer per browser). */
