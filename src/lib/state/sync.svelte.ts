@@ -53,15 +53,19 @@ export class SyncManager {
 		this.#deps = deps;
 	}
 
-	readonly summary = $derived(mergeCounts(this.#server.counts, this.#server.excluded, this.#deps.uploads.jobs));
-	readonly pending = $derived(pendingItems(this.rows, this.#deps.uploads.jobs));
+	#jobs(): readonly LocalUpload[] {
+		return this.#deps.uploads.jobs;
+	}
+
+	readonly summary = $derived(mergeCounts(this.#server.counts, this.#server.excluded, this.#jobs()));
+	readonly pending = $derived(pendingItems(this.rows, this.#jobs()));
 	readonly history = $derived(historyEntries(this.recentRows));
 	/** The uploads this browser counts itself, as a key: when it changes, the counts are due again. */
-	readonly localKey = $derived(countedHere(this.#deps.uploads.jobs).join(','));
+	readonly localKey = $derived(countedHere(this.#jobs()).join(','));
 	/** Failed videos this browser cannot retry: they were started elsewhere. */
 	readonly failedElsewhere = $derived(this.pending.filter((item) => !item.here && item.state === 'error').length);
 	/** Uploads "Sync all" would start now. */
-	readonly startable = $derived(syncAllCommands(this.#deps.uploads.jobs).length);
+	readonly startable = $derived(syncAllCommands(this.#jobs()).length);
 
 	/** Loads the counts (one query) and, for the dashboard, the lists. The latest call wins. */
 	async refresh(options: { lists?: boolean } = {}): Promise<void> {

@@ -3,6 +3,8 @@
  * selected, and linking one or several to a product through supabase-js (RLS applies). The
  * rules and words live in `product-linking.ts`.
  */
+/* eslint-disable svelte/prefer-svelte-reactivity -- the plain Sets below are lookups inside one
+   call; only `selected`, which templates read, is a SvelteSet. */
 import { SvelteSet } from 'svelte/reactivity';
 import type { AppError } from '$lib/errors';
 import { describeError } from '$lib/errors';
