@@ -14,11 +14,14 @@ async function seedRows(account: AppAccount, rows: Seed[]): Promise<{ id: string
 		account,
 		'POST',
 		'videos',
+		// A bulk insert wants the same keys in every row.
 		rows.map((row, i) => ({
 			drive_id: 'seeded-drive',
 			item_id: row.status === 'synced' || row.status === 'missing' ? `item-${i}-${row.name}` : null,
 			size_bytes: 12_345_678,
 			product_id: null,
+			uploaded_at: null,
+			error_message: null,
 			...row
 		}))
 	);
