@@ -163,7 +163,7 @@ test.describe('videos without a product', () => {
 		const bob = await newAppAccount('link-bob');
 		const kettle = await createProduct(alice, { title: 'Glass kettle' });
 		const lamp = await createProduct(alice, { title: 'Desk lamp' });
-		const seeded = await seedRows(alice, [
+		await seedRows(alice, [
 			{ name: 'unboxing.mp4', status: 'synced' },
 			{ name: 'close-up.mp4', status: 'synced' },
 			{ name: 'lamp-demo.mp4', status: 'missing' },
@@ -220,7 +220,6 @@ test.describe('videos without a product', () => {
 		await expect(products.getByRole('listitem').filter({ hasText: 'Desk lamp' })).toContainText('1 video');
 		// Bob's video is untouched.
 		expect((await rest<{ product_id: string | null }[]>(bob, 'GET', 'videos?select=product_id'))[0]!.product_id).toBeNull();
-		expect(seeded).toHaveLength(5);
 	});
 });
 
