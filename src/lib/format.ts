@@ -43,3 +43,12 @@ export function formatDate(iso: string | null | undefined): string {
 	const date = new Date(iso);
 	return Number.isNaN(date.getTime()) ? '—' : dateFormat.format(date);
 }
+
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** "27 Nov 2026, 14:03" in the person's own locale, or '—'. */
+export function formatDateTime(iso: string | null | undefined): string {
+	if (!iso) return '—';
+	const date = new Date(iso);
+	return Number.isNaN(date.getTime()) ? '—' : dateTimeFormat.format(date);
+}

@@ -231,6 +231,17 @@ export type Database = {
 					video_count: number
 				}[]
 			}
+			video_sync_summary: {
+				Args: {
+					counted_here?: string[]
+				}
+				Returns: {
+					status: Database["public"]["Enums"]["video_status"]
+					video_count: number
+					without_product: number
+					last_uploaded_at: string
+				}[]
+			}
 		}
 		Enums: {
 			import_job_status: "running" | "completed" | "failed" | "cancelled"
