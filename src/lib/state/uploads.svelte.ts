@@ -29,8 +29,6 @@ export type { UploadView } from './upload-view';
 
 /** While work is left and moving, the page keeps the worker going this often. */
 const REPUMP_MS = 2_000;
-/** While work could run but did not move, the page looks again this often. */
-const STALLED_REPUMP_MS = 10_000;
 
 
 /** A promise with its resolve function (Promise.withResolvers, which Node 20 lacks). */
@@ -267,11 +265,8 @@ export class UploadsManager {
 				// end of a backoff when only that is left. Nothing for jobs that wait for a person.
 				clearTimeout(this.#repumpTimer);
 				const dueIn = message.dueAt === null || message.dueAt === undefined ? null : Math.max(REPUMP_MS, message.dueAt - Date.now());
-				// Runnable but nothing moved (storage refused a write, full to the last byte while
-				// keeping frees room): look again, less often, rather than stall until a reload.
-				const stalled = message.runnable > 0 && message.progressed === false ? STALLED_REPUMP_MS : null;
-				const delay = message.runnable > 0 && message.progressed !== false ? REPUMP_MS : Math.min(dueIn ?? Infinity, stalled ?? Infinity);
-				if (Number.isFinite(delay)) this.#repumpTimer = setTimeout(() => void this.pump(), delay);
+				const delay = message.runnable > 0 && message.progressed !== false ? REPUMP_MS : dueIn;
+				if (delay !== null) this.#repumpTimer = setTimeout(() => void this.pump(), delay);
 				break;
 			}
 		}
