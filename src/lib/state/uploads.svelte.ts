@@ -81,6 +81,12 @@ export class UploadsManager {
 	 */
 	// eslint-disable-next-line svelte/prefer-svelte-reactivity
 	#files = new Map<string, File>();
+	/**
+	 * Jobs this page handed its file to again after the uploader lost it, with how far OneDrive
+	 * had come then: handed again only once it got further (an unreadable file would loop).
+	 */
+	// eslint-disable-next-line svelte/prefer-svelte-reactivity
+	#handedAgain = new Map<string, number>();
 
 	/** Connects to the service worker and loads the signed-in user's uploads. */
 	async start(services: Services, session: SessionManager, onedrive: OneDriveManager): Promise<void> {
@@ -228,6 +234,7 @@ export class UploadsManager {
 		if (file.size !== record.state.size) {
 			return `That is not the same video: “${file.name}” has ${file.size.toLocaleString('en')} bytes, the upload has ${record.state.size.toLocaleString('en')}.`;
 		}
+		this.#handedAgain.delete(jobId);
 		await this.#giveFile(jobId, file, record.state.acknowledged);
 		await this.pump();
 		return null;
@@ -252,9 +259,16 @@ export class UploadsManager {
 				this.#stager?.acknowledged(message.job.id, message.job.acknowledged);
 				if (message.job.pause === 'needs-sign-in') void this.#onedrive?.refresh();
 				if (message.job.status === 'done' || message.job.status === 'cancelled') this.#fileDone(message.job.id);
-				// The uploader lost the file (a restarted worker) but this page still has it.
-				const file = message.job.pause === 'needs-file' ? this.#files.get(message.job.id) : undefined;
-				if (file) void this.#giveFile(message.job.id, file, message.job.acknowledged).then(() => this.pump());
+				// The uploader lost the file (a restarted worker) but this page still has it: hand it
+				// over again. If it waits again with no progress, the file itself cannot be read any
+				// more (changed or removed on disk), and only the person can pick it again.
+				const handedAt = this.#handedAgain.get(message.job.id);
+				const moved = handedAt === undefined || message.job.acknowledged > handedAt;
+				const file = message.job.pause === 'needs-file' && moved ? this.#files.get(message.job.id) : undefined;
+				if (file) {
+					this.#handedAgain.set(message.job.id, message.job.acknowledged);
+					void this.#giveFile(message.job.id, file, message.job.acknowledged).then(() => this.pump());
+				}
 				break;
 			}
 			case 'outbox-changed':
