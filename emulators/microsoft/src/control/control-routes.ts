@@ -198,11 +198,12 @@ export class ControlRoutes {
 			if (third === 'seed' && is('POST', 3)) {
 				const body = await this.body(req);
 				const start = typeof body.path === 'string' ? body.path.split('/').filter(Boolean) : [];
-				let parent = drive.get(drive.rootId)!;
-				for (const name of start) parent = this.seedFolder(drive, parent, name);
 				if (!Array.isArray(body.items)) throw new ControlError(400, "'items' must be an array of { name, children? | size, video? }.");
-				const created = this.seedItems(drive, parent, body.items as SeedItem[]);
-				return { created };
+				return drive.batch(() => {
+					let parent = drive.get(drive.rootId)!;
+					for (const name of start) parent = this.seedFolder(drive, parent, name);
+					return { created: this.seedItems(drive, parent, body.items as SeedItem[]) };
+				});
 			}
 		}
 		if (first === 'clock') {
