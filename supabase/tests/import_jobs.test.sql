@@ -60,7 +60,8 @@ select results_eq(
 select results_eq(
   $$ update public.import_jobs
      set status = 'completed', total_found = 3, linked = 2, skipped = 1,
-         delta_cursor = 'cursor-1', completed_at = now()
+         delta_cursor = '{"folder-1":"https://graph.microsoft.com/v1.0/me/drive/items/folder-1/delta?token=a"}',
+         completed_at = now()
      returning status::text $$,
   array['completed'],
   'alice can complete her job with its counters and next delta cursor'

@@ -14,12 +14,16 @@ export type Database = {
 				Row: {
 					completed_at: string | null
 					created_at: string
-					delta_cursor: string | null
+					delta_cursor: Json | null
+					drive_id: string | null
+					error_code: string | null
+					error_message: string | null
 					failed: number
 					folders: Json
 					id: string
 					linked: number
 					owner_id: string
+					removed: number
 					skipped: number
 					started_at: string
 					status: Database["public"]["Enums"]["import_job_status"]
@@ -29,12 +33,16 @@ export type Database = {
 				Insert: {
 					completed_at?: string | null
 					created_at?: string
-					delta_cursor?: string | null
+					delta_cursor?: Json | null
+					drive_id?: string | null
+					error_code?: string | null
+					error_message?: string | null
 					failed?: number
 					folders?: Json
 					id?: string
 					linked?: number
 					owner_id?: string
+					removed?: number
 					skipped?: number
 					started_at?: string
 					status?: Database["public"]["Enums"]["import_job_status"]
@@ -44,12 +52,16 @@ export type Database = {
 				Update: {
 					completed_at?: string | null
 					created_at?: string
-					delta_cursor?: string | null
+					delta_cursor?: Json | null
+					drive_id?: string | null
+					error_code?: string | null
+					error_message?: string | null
 					failed?: number
 					folders?: Json
 					id?: string
 					linked?: number
 					owner_id?: string
+					removed?: number
 					skipped?: number
 					started_at?: string
 					status?: Database["public"]["Enums"]["import_job_status"]
@@ -149,7 +161,10 @@ export type Database = {
 					folder_path: string | null
 					height: number | null
 					id: string
+					import_job_id: string | null
+					item_created_at: string | null
 					item_id: string | null
+					item_modified_at: string | null
 					mime_type: string | null
 					name: string
 					owner_id: string
@@ -172,7 +187,10 @@ export type Database = {
 					folder_path?: string | null
 					height?: number | null
 					id?: string
+					import_job_id?: string | null
+					item_created_at?: string | null
 					item_id?: string | null
+					item_modified_at?: string | null
 					mime_type?: string | null
 					name: string
 					owner_id?: string
@@ -195,7 +213,10 @@ export type Database = {
 					folder_path?: string | null
 					height?: number | null
 					id?: string
+					import_job_id?: string | null
+					item_created_at?: string | null
 					item_id?: string | null
+					item_modified_at?: string | null
 					mime_type?: string | null
 					name?: string
 					owner_id?: string
@@ -210,6 +231,13 @@ export type Database = {
 					width?: number | null
 				}
 				Relationships: [
+					{
+						foreignKeyName: "videos_import_job_same_owner_fkey"
+						columns: ["import_job_id", "owner_id"]
+						isOneToOne: false
+						referencedRelation: "import_jobs"
+						referencedColumns: ["id", "owner_id"]
+					},
 					{
 						foreignKeyName: "videos_product_same_owner_fkey"
 						columns: ["product_id", "owner_id"]
