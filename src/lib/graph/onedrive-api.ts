@@ -26,6 +26,13 @@ export interface ItemCursor<T> {
 /** A driveItem as Graph returns it for listings and lookups: it always has an id and a name. */
 export type OneDriveItem = DriveItem & { id: string; name: string };
 
+/** One page of a delta feed: more to read (nextLink) or caught up (deltaLink, kept for later). */
+export interface DeltaPage {
+	items: DriveItem[];
+	nextLink: string | null;
+	deltaLink: string | null;
+}
+
 /** The delta feed since a link, read to its end (or to `limit` items). */
 export interface DeltaChanges {
 	items: DriveItem[];
@@ -197,6 +204,24 @@ export class OneDriveApi {
 			const cursor = new module.GraphCursor<DriveItem>(client, first, (raw) => raw as DriveItem, 'Your OneDrive');
 			const items = await cursor.next(options.limit ?? Number.POSITIVE_INFINITY);
 			return { items, deltaLink: cursor.done ? cursor.deltaLink : null };
+		});
+	}
+
+	/**
+	 * One page of a folder's delta feed, for scans that save progress and can stop page by page:
+	 * the first page (no link), or the page a nextLink or deltaLink names. `folderId` "root" is
+	 * the drive's root.
+	 */
+	folderDeltaPage(folderId: string, link: string | null, options: { top?: number; select?: string } = {}): Promise<DeltaPage> {
+		const folder = folderId === 'root' ? '/me/drive/root' : `/me/drive/items/${encodeURIComponent(folderId)}`;
+		return this.#call('That folder', async (client) => {
+			let request = client.api(link ?? `${folder}/delta`);
+			if (!link) {
+				if (options.top) request = request.top(options.top);
+				if (options.select) request = request.select(options.select);
+			}
+			const page = (await request.get()) as { value?: DriveItem[]; '@odata.nextLink'?: string; '@odata.deltaLink'?: string };
+			return { items: page.value ?? [], nextLink: page['@odata.nextLink'] ?? null, deltaLink: page['@odata.deltaLink'] ?? null };
 		});
 	}
 

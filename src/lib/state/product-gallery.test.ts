@@ -37,6 +37,9 @@ function row(id: string, changes: Partial<VideoRow> = {}): VideoRow {
 		error_message: null,
 		sync_version: 0,
 		uploaded_at: null,
+		item_created_at: null,
+		item_modified_at: null,
+		import_job_id: null,
 		created_at: '2026-01-01T00:00:00Z',
 		updated_at: '2026-01-01T00:00:00Z',
 		...changes
