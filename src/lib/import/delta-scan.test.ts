@@ -132,6 +132,17 @@ describe('scanFolders', () => {
 		});
 	});
 
+	it('says plainly when OneDrive refuses a folder’s delta (work or school drives)', async () => {
+		const drive = imports();
+		drive.beforePage = () => {
+			throw new AppError('graph-failed', { status: 400, graphCode: 'invalidRequest' });
+		};
+		await expect(scanFolders(drive, [{ id: drive.idOf('Videos/Imports'), path: '/Videos/Imports' }], new Map())).rejects.toMatchObject({
+			code: 'graph-failed',
+			context: { detail: expect.stringContaining('only for the whole drive') }
+		});
+	});
+
 	it('takes the root as the folder, and names as names', async () => {
 		const drive = new FakeDrive();
 		drive.file('__proto__/constructor/clip.mp4');

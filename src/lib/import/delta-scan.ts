@@ -171,6 +171,11 @@ export async function scanFolders(
 					link = null;
 					continue;
 				}
+				if (link === null && error instanceof AppError && error.context.status === 400) {
+					// OneDrive for work or school answers a folder's delta with 400: it lists changes
+					// for a whole drive only (reference §11).
+					throw new AppError('graph-failed', { what: 'That folder', detail: 'this OneDrive lists changes only for the whole drive, so its folders cannot be imported yet' }, error);
+				}
 				throw error;
 			}
 			options.signal?.throwIfAborted();
