@@ -61,6 +61,8 @@ export class FolderImportManager {
 	readonly totals = $derived(this.review ? reviewTotals(this.review, this.choices) : { link: 0, skip: 0, refresh: 0, remove: 0 });
 
 	#run: ImportRun | null = null;
+	/** Cancel was pressed before the job existed: the run stops as soon as it starts. */
+	#cancelRequested = false;
 	#userId: string | null = null;
 	#started = false;
 
@@ -128,6 +130,7 @@ export class FolderImportManager {
 
 	#reset(): void {
 		this.#run = null;
+		this.#cancelRequested = false;
 		this.phase = 'choose';
 		this.counters = ZERO;
 		this.pagesRead = 0;
@@ -205,7 +208,10 @@ export class FolderImportManager {
 				source: graphDeltaSource(graph),
 				probe: new DownloadHeaderProbe(graph),
 				onChange: (run: ImportRun) => {
-					this.#run ??= run;
+					if (!this.#run) {
+						this.#run = run;
+						if (this.#cancelRequested) void run.cancel();
+					}
 					this.#mirror(run);
 				}
 			};
@@ -248,6 +254,10 @@ export class FolderImportManager {
 	}
 
 	async cancel(): Promise<void> {
+		if (!this.#run && this.phase === 'scanning') {
+			this.#cancelRequested = true;
+			return;
+		}
 		await this.#run?.cancel();
 		void this.load();
 	}
