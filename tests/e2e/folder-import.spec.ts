@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { connectOneDrive, createProduct, emulator, graphAs, newAppAccount, newMicrosoftAccount, rest, signIn, type AppAccount } from './support/stack';
 
@@ -20,6 +21,18 @@ function group(page: Page, heading: string): Locator {
 		.getByRole('list', { name: 'Proposed products' })
 		.getByRole('listitem')
 		.filter({ has: page.getByRole('heading', { name: heading, exact: true }) });
+}
+
+/** No serious or critical axe violation, at desktop width and on a 360 px phone (without sideways scrolling). */
+async function expectAccessible(page: Page) {
+	for (const width of [1280, 360]) {
+		await page.setViewportSize({ width, height: 800 });
+		const results = await new AxeBuilder({ page }).analyze();
+		const serious = results.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
+		expect(serious.map((violation) => `${width}px ${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`)).toEqual([]);
+		expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
+	}
+	await page.setViewportSize({ width: 1280, height: 800 });
 }
 
 async function expectCounters(page: Page, counters: Record<'found' | 'linked' | 'skipped' | 'failed' | 'removed', number>) {
@@ -57,6 +70,7 @@ test('imports a Brand/Product folder tree through the preview, then a rescan pic
 	await page.getByRole('list', { name: 'Folders in OneDrive' }).getByRole('button', { name: /Shoots/ }).click();
 	await page.getByRole('button', { name: 'Add “/Shoots”' }).click();
 	await expect(page.getByRole('list', { name: 'Chosen folders' })).toContainText('/Shoots');
+	await expectAccessible(page);
 	await page.getByRole('button', { name: 'Scan 1 folder' }).click();
 
 	// The preview proposes by the documented rule.
@@ -69,6 +83,7 @@ test('imports a Brand/Product folder tree through the preview, then a rescan pic
 	await expect(group(page, 'Kettle').getByLabel('Brand')).toHaveValue('Acme');
 	await expect(group(page, 'Toaster').getByLabel('Brand')).toHaveValue('Acme');
 	await expect(group(page, 'No product')).toContainText('1 video');
+	await expectAccessible(page);
 
 	// The person's changes: rename a new product, skip the loose video, send one take elsewhere.
 	await group(page, 'Toaster').getByLabel('Title').fill('Toaster 2000');
@@ -81,6 +96,7 @@ test('imports a Brand/Product folder tree through the preview, then a rescan pic
 
 	await expect(page.getByRole('heading', { name: 'Import finished' })).toBeVisible();
 	await expectCounters(page, { found: 6, linked: 5, skipped: 1, failed: 0, removed: 0 });
+	await expectAccessible(page);
 
 	const products = await rest<{ id: string; title: string; brand: string | null; asin: string | null }[]>(app, 'GET', 'products?select=id,title,brand,asin&order=title');
 	expect(products.map(({ title, brand, asin }) => ({ title, brand, asin }))).toEqual([
