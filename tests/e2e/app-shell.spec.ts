@@ -98,7 +98,7 @@ test.describe('layout and keyboard', () => {
 		await signIn(page, (await newAppAccount('phone')).email);
 		const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 		expect(overflow).toBe(0);
-		for (const name of ['Products', 'Uploads', 'Sync', 'Settings']) {
+		for (const name of ['Products', 'Uploads', 'Sync', 'Import', 'Settings']) {
 			const box = await page.getByRole('link', { name, exact: true }).boundingBox();
 			expect(box?.height ?? 0).toBeGreaterThanOrEqual(44);
 		}
@@ -125,7 +125,7 @@ test.describe('layout and keyboard', () => {
 			expect(focused.outline).not.toMatch(/^none/);
 			reached.push(focused.text);
 		}
-		expect(reached).toEqual(expect.arrayContaining(['Products', 'Uploads', 'Sync', 'Settings']));
+		expect(reached).toEqual(expect.arrayContaining(['Products', 'Uploads', 'Sync', 'Import', 'Settings']));
 		await page.getByRole('link', { name: 'Uploads' }).press('Enter');
 		await expect(page).toHaveURL(/\/uploads$/);
 		await expect(page.getByRole('link', { name: 'Uploads' })).toHaveAttribute('aria-current', 'page');
