@@ -46,6 +46,28 @@ async function expectInOneDrive(microsoft: string, name: string, path: string): 
 }
 
 test.describe('a video is kept on the device as it uploads', () => {
+	test('no room to keep it all: the page says so in words, and the video still uploads while it stays open; nothing stays kept', async ({ page }) => {
+		const app = await newAppAccount('quota');
+		const microsoft = await newMicrosoftAccount('quota');
+		// Room for the app itself (about 2.5 MB) and two or three pieces of the video.
+		await limitStorage(page, 26 * MiB);
+		await readyToUpload(page, app, microsoft);
+		// A slow link, so that keeping runs out of room long before OneDrive has much.
+		await emulator('POST', '/faults', { kind: 'fragment', method: 'PUT', probability: 1, seed: 5, latencyMs: 700 });
+		const name = 'reeldrive-quota.mp4';
+		const video = makeLargeMp4(72 * MiB, name);
+		try {
+			await chooseVideos(page, [video]);
+			await expect(uploadItem(page, name)).toContainText('no room to keep a copy of this video', { timeout: 60_000 });
+			await expect(uploadItem(page, name)).toContainText('keep this page open');
+		} finally {
+			await emulator('DELETE', '/faults');
+		}
+		await expect(uploadItem(page, name)).toContainText('In OneDrive', { timeout: 120_000 });
+		await expectInOneDrive(microsoft, name, video);
+		await expect.poll(() => keptBytes(page)).toBe(0);
+	});
+
 	test('closed before it was all kept: it uploads what was kept, then asks in words for the file; picked again, it finishes byte-identical', async () => {
 		const { context, close } = await launchPersistent();
 		try {

@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { createUploadJob } from '$lib/upload';
+import { StorageFullError, createUploadJob } from '$lib/upload';
 import { pseudoRandomBytes } from '$lib/upload/test-fakes';
 import { describeKept, NO_ROOM_TO_KEEP } from '$lib/state/upload-view';
 import { FileStager, isQuotaError } from './file-stager';
@@ -110,6 +110,60 @@ describe('keeping a video in pieces', () => {
 		expect(staging).toEqual({ stagedTo: data.length, problem: null });
 		// Every byte OneDrive still lacks is kept, byte for byte.
 		expect(Buffer.from((await ledger.readStaged('v1', 3 * C, data.length))!).equals(Buffer.from(data.subarray(3 * C)))).toBe(true);
+	});
+
+	it('stops keeping short of the wall, leaving a piece’s worth of room for the uploader’s own writes, and goes on as room comes back', async () => {
+		const data = pseudoRandomBytes(4 * C + 7, 10);
+		const { ledger } = await setup(data.length);
+		const app = 1024 * 1024;
+		// The browser's estimate: the app's own files, plus the pieces kept; a quota of four pieces in all.
+		const estimate = async () => ({ quota: app + 4 * C, usage: app + (await ledger.stagedBytes()) });
+		const stageChunk = ledger.stageChunk.bind(ledger);
+		let refusals = 0;
+		ledger.stageChunk = async (jobId, start, blob) => {
+			if ((await ledger.stagedBytes()) + blob.size > 4 * C) refusals++;
+			return stageChunk(jobId, start, blob);
+		};
+		const seen: StagingState[] = [];
+		const stager = new FileStager({ ledger, persist: async () => true, estimate, onProgress: (_, staging) => seen.push(staging) });
+		const done = stager.stage('v1', new Blob([data as BlobPart]));
+		await until(() => seen.some((s) => s.problem === 'quota'));
+		// Three pieces fit with a piece's worth to spare; the fourth would have left none.
+		expect(await ledger.stagedBytes('v1')).toBe(3 * C);
+		expect((await ledger.get('v1'))!.staging).toEqual({ stagedTo: 3 * C, problem: 'quota' });
+		for (const acknowledged of [C, 2 * C, 3 * C, 4 * C]) {
+			await acknowledge(ledger, acknowledged);
+			stager.acknowledged('v1', acknowledged);
+		}
+		await done;
+		expect(refusals, 'the browser never had to refuse a piece').toBe(0);
+		expect((await ledger.get('v1'))!.staging).toEqual({ stagedTo: data.length, problem: null });
+		expect(Buffer.from((await ledger.readStaged('v1', 4 * C, data.length))!).equals(Buffer.from(data.subarray(4 * C)))).toBe(true);
+	});
+
+	it('a progress save refused for want of room still frees the pieces OneDrive acknowledged, and says StorageFullError', async () => {
+		const data = pseudoRandomBytes(3 * C, 9);
+		const { ledger } = await setup(data.length);
+		const stager = new FileStager({ ledger, persist: async () => true });
+		await stager.stage('v1', new Blob([data as BlobPart]));
+		expect(await ledger.stagedBytes('v1')).toBe(3 * C);
+		const saved: number[] = [];
+		const store = ledger.storeFor('v1', ({ record }) => {
+			saved.push(record.state.acknowledged);
+		});
+		const put = ledger.db.uploads.put.bind(ledger.db.uploads);
+		ledger.db.uploads.put = (() => Promise.reject(quotaError())) as unknown as typeof put;
+		const state = (await ledger.get('v1'))!.state;
+		await expect(store.save({ ...state, status: 'uploading', acknowledged: 2 * C + 5, hash: { ...state.hash, length: 2 * C + 5 } })).rejects.toBeInstanceOf(StorageFullError);
+		await ledger.freed();
+		// Nothing was written, but the two wholly acknowledged pieces are given back: that is the room the next save needs.
+		expect(saved).toEqual([]);
+		expect((await ledger.get('v1'))!.state.acknowledged).toBe(0);
+		expect(await ledger.stagedBytes('v1')).toBe(C);
+		expect(Buffer.from((await ledger.readStaged('v1', 2 * C, 3 * C))!).equals(Buffer.from(data.subarray(2 * C)))).toBe(true);
+		ledger.db.uploads.put = put;
+		await store.save({ ...state, status: 'uploading', acknowledged: 2 * C + 5, hash: { ...state.hash, length: 2 * C + 5 } });
+		expect(saved).toEqual([2 * C + 5]);
 	});
 
 	it('sweeping removes what a kill left behind (pieces of ended uploads, pieces OneDrive has), never a shared video’s', async () => {

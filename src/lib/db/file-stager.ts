@@ -10,13 +10,17 @@
  * no transaction shared with IndexedDB, and its synchronous handles exist only in dedicated
  * workers, not in the service worker that reads the pieces back.
  *
- * When the browser has no room (QuotaExceededError), nothing is lost: the newest piece is given
- * back (so the uploader's own small writes still fit), the upload goes on from the picked file
- * while the page stays open, the job says so, and keeping resumes once OneDrive's
- * acknowledgements have freed the pieces already kept.
+ * Keeping stops short of the wall: a piece is written only while the browser's estimate leaves
+ * room for it and a reserve besides, because the uploader's own small writes (its progress, the
+ * outbox) need that room, and Chromium may take minutes to give back the room of a deleted piece.
+ * When the browser refuses a piece all the same (QuotaExceededError), the newest piece is given
+ * back. Either way nothing is lost: the upload goes on from the picked file while the page stays
+ * open, the job says so, and keeping resumes once OneDrive's acknowledgements have freed room.
  */
 import type { StagingState } from './reeldrive-db';
-import { STAGE_CHUNK_BYTES, type JobLedger } from './job-ledger';
+import { STAGE_CHUNK_BYTES, isQuotaError, type JobLedger } from './job-ledger';
+
+export { isQuotaError };
 
 export interface FileStagerDeps {
 	ledger: JobLedger;
@@ -24,18 +28,20 @@ export interface FileStagerDeps {
 	persist?: () => Promise<boolean>;
 	/** After each piece, and when keeping stops for want of room. */
 	onProgress?: (jobId: string, staging: StagingState) => void;
+	/** The browser's storage estimate (navigator.storage.estimate()); none means "unknown". */
+	estimate?: () => Promise<{ quota?: number; usage?: number } | null>;
+}
+
+/** Room left free for the uploader's own writes when keeping pieces: one piece's worth. */
+export const KEEP_RESERVE_BYTES = STAGE_CHUNK_BYTES;
+
+function browserEstimate(): Promise<{ quota?: number; usage?: number } | null> {
+	return globalThis.navigator?.storage?.estimate?.().catch(() => null) ?? Promise.resolve(null);
 }
 
 /** Persistent storage is asked for at most this long before keeping starts anyway. */
 const PERSIST_WAIT_MS = 3_000;
 
-export function isQuotaError(error: unknown): boolean {
-	for (let e = error as { name?: unknown; inner?: unknown; message?: unknown } | null, depth = 0; e && depth < 4; e = e.inner as typeof e, depth++) {
-		if (e.name === 'QuotaExceededError') return true;
-		if (typeof e.message === 'string' && /quota/i.test(e.message)) return true;
-	}
-	return false;
-}
 
 /** navigator.storage.persist(), asked once, never waited on for more than a few seconds. */
 export function requestPersistence(): Promise<boolean> {
@@ -105,10 +111,10 @@ export class FileStager {
 			const end = Math.min(size, start + STAGE_CHUNK_BYTES);
 			const outcome = await this.#keep(jobId, file, start, end);
 			if (outcome === 'finished' || outcome === 'unreadable') return;
-			if (outcome === 'no-room') {
+			if (outcome === 'no-room' || outcome === 'low-room') {
 				// Storage is full to the last byte now: give a piece back, or the uploader could not
-				// even record its progress.
-				await ledger.makeRoom(jobId).catch(() => {});
+				// even record its progress. (Stopped short of the wall, only the problem is noted.)
+				await ledger.makeRoom(jobId, outcome === 'no-room').catch(() => {});
 				if (!roomLacking) {
 					roomLacking = true;
 					const record = await ledger.get(jobId);
@@ -128,8 +134,12 @@ export class FileStager {
 	}
 
 	/** Reads and keeps one piece, one piece at a time across all videos. */
-	#keep(jobId: string, file: Blob, start: number, end: number): Promise<'kept' | 'not-needed' | 'finished' | 'no-room' | 'unreadable'> {
+	#keep(jobId: string, file: Blob, start: number, end: number): Promise<'kept' | 'not-needed' | 'finished' | 'no-room' | 'low-room' | 'unreadable'> {
 		const attempt = this.#turn.then(async () => {
+			const estimate = await (this.#deps.estimate ?? browserEstimate)();
+			if (estimate && typeof estimate.quota === 'number' && typeof estimate.usage === 'number') {
+				if (estimate.quota - estimate.usage < end - start + KEEP_RESERVE_BYTES) return 'low-room' as const;
+			}
 			let bytes: Blob;
 			try {
 				// Read into memory first: a file changed or removed since it was picked fails here,

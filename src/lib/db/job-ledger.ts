@@ -6,8 +6,17 @@
  */
 import { outboxChange } from '$lib/outbox/video-outbox';
 import type { UploadCommand } from '$lib/sw-bridge/protocol';
-import { isFinished, type JobStore, type UploadJobState } from '$lib/upload';
+import { StorageFullError, isFinished, type JobStore, type UploadJobState } from '$lib/upload';
 import type { ActiveUser, OutboxEntry, QueuedCommand, ReeldriveDb, StagingState, UploadRecord } from './reeldrive-db';
+
+/** A write the browser refused for want of room (Dexie wraps it; some browsers only say so in words). */
+export function isQuotaError(error: unknown): boolean {
+	for (let e = error as { name?: unknown; inner?: unknown; message?: unknown } | null, depth = 0; e && depth < 4; e = e.inner as typeof e, depth++) {
+		if (e.name === 'QuotaExceededError') return true;
+		if (typeof e.message === 'string' && /quota/i.test(e.message)) return true;
+	}
+	return false;
+}
 
 /**
  * Size of the pieces a video is kept in while it uploads. Big enough that a GiB is 128 writes,
@@ -129,18 +138,18 @@ export class JobLedger {
 	}
 
 	/**
-	 * The browser has no room left: gives back the newest kept piece of this video, so that the
-	 * uploader's own small writes (its progress, the outbox) still fit, and notes the problem.
+	 * The browser has no room left: gives back the newest kept piece of this video (`giveBack`), so
+	 * that the uploader's own small writes (its progress, the outbox) still fit, and notes the problem.
 	 * Pieces kept before it stay; the bytes given back come from the open page's file.
 	 */
-	async makeRoom(jobId: string): Promise<void> {
+	async makeRoom(jobId: string, giveBack = true): Promise<void> {
 		const db = this.db;
 		await db.transaction('rw', db.uploads, db.chunks, async () => {
 			const record = await db.uploads.get(jobId);
 			if (!record) return;
 			const newest = await db.chunks.where('[jobId+start]').between([jobId, 0], [jobId, Infinity]).last();
 			let stagedTo = record.staging?.stagedTo ?? 0;
-			if (newest && newest.end > record.state.acknowledged) {
+			if (giveBack && newest && newest.end > record.state.acknowledged) {
 				await db.chunks.delete([jobId, newest.start]);
 				stagedTo = Math.min(stagedTo, Math.max(newest.start, record.state.acknowledged));
 			}
@@ -259,7 +268,17 @@ export class JobLedger {
 		return {
 			load: async () => (await this.get(jobId))?.state,
 			save: async (state) => {
-				await onSaved(await this.save(jobId, state));
+				let change: SavedChange;
+				try {
+					change = await this.save(jobId, state);
+				} catch (error) {
+					if (!isQuotaError(error)) throw error;
+					// The state could not be written, but the pieces OneDrive acknowledged are safe to
+					// give back now, and must be: they are the room the next save needs.
+					this.#free(jobId, state);
+					throw new StorageFullError(error);
+				}
+				await onSaved(change);
 			}
 		};
 	}

@@ -559,6 +559,35 @@ describe('start at once, keep as it goes (issue 11)', () => {
 		await expectInOneDrive(w, 'v1.mp4', data);
 	});
 
+	it('storage full to the byte: the upload goes on with saves refused, frees the acknowledged pieces, and ends stored as done, byte-identical', async () => {
+		const data = pseudoRandomBytes(size, 24);
+		const w = world();
+		const live = new LiveFiles();
+		const c = context(w, { live });
+		await queue(c.ledger, 'v1', data);
+		live.attach('v1', new Blob([data as BlobPart]));
+		// Every write that adds to storage is refused until a kept piece is deleted.
+		const room = { full: true, refused: 0 };
+		const put = c.db.uploads.put.bind(c.db.uploads);
+		c.db.uploads.put = ((...args: Parameters<typeof put>) => {
+			if (!room.full) return put(...args);
+			room.refused++;
+			const error = new Error('The quota has been exceeded.');
+			error.name = 'QuotaExceededError';
+			return Promise.reject(error);
+		}) as typeof put;
+		c.db.chunks.hook('deleting', () => {
+			room.full = false;
+		});
+		await c.scheduler.setActiveUser(ALICE);
+		await c.scheduler.pump(BUDGET);
+		expect(room.refused, 'saves were refused while storage was full').toBeGreaterThan(1);
+		expect((await c.ledger.get('v1'))!.state).toMatchObject({ status: 'done', acknowledged: size });
+		await expectInOneDrive(w, 'v1.mp4', data);
+		expect(w.drive.bytesPut(), 'nothing sent twice').toBe(data.length);
+		await expectConsistent(c.ledger, 'v1');
+	});
+
 	it('the page closed after two pieces were kept: the job uploads from them, then waits for its file in words; picked again, it finishes byte-identical', async () => {
 		const data = pseudoRandomBytes(size, 23);
 		const w = world();

@@ -95,6 +95,8 @@ const PARALLEL = 2;
 const SLICE_MS = 20_000;
 /** A backoff shorter than this is slept out inside the pump rather than handed back. */
 const SHORT_WAIT_MS = 10_000;
+/** How often a state the browser had no room for is offered to storage again. */
+const STORAGE_FULL_RETRY_MS = 2_000;
 /** Stop starting work this long before the pump's deadline. */
 const DEADLINE_MARGIN_MS = 1_000;
 
@@ -250,6 +252,26 @@ export class UploadScheduler {
 	}
 
 	async #drive(owner: Owner, deadline: number): Promise<{ progressed: boolean; again: boolean }> {
+		const outcome = await this.#driveSlices(owner, deadline);
+		await this.#writeBehind(owner, deadline);
+		return outcome;
+	}
+
+	/**
+	 * With storage full, the engine goes on with a state it could not write. Before letting go of
+	 * the job, that state is written as soon as there is room (pieces OneDrive acknowledged are
+	 * being freed), or the next engine would start from an older one, or miss a Pause.
+	 */
+	async #writeBehind(owner: Owner, deadline: number): Promise<void> {
+		const { clock } = this.#deps;
+		const engine = owner.engine!;
+		while (engine.hasUnsavedState && !owner.halted && clock.now() < deadline - DEADLINE_MARGIN_MS) {
+			await clock.sleep(STORAGE_FULL_RETRY_MS);
+			if (await engine.flush()) return;
+		}
+	}
+
+	async #driveSlices(owner: Owner, deadline: number): Promise<{ progressed: boolean; again: boolean }> {
 		const { clock, ledger } = this.#deps;
 		const engine = owner.engine!;
 		let progressed = false;

@@ -68,3 +68,15 @@ export class BytesNotHereError extends Error {
 		this.name = 'BytesNotHereError';
 	}
 }
+
+/**
+ * A JobStore's answer when the browser has no room to write the job's state (a quota error).
+ * Not a failure of the upload: the engine carries on with the state it holds, writes it again at
+ * the next save, and never sends the last fragment before that fact is written.
+ */
+export class StorageFullError extends Error {
+	constructor(readonly cause?: unknown) {
+		super('the browser has no room to save this upload’s progress');
+		this.name = 'StorageFullError';
+	}
+}

@@ -1,7 +1,7 @@
 /** The upload core's public surface: what the service-worker host and the UI edge import. */
 export type * from './ports';
 export type { UploadEvent, SessionRestartReason } from './events';
-export { UploadError, BytesNotHereError, ERROR_CODES, type UploadErrorCode, type UploadErrorInfo, type ErrorContext } from './errors';
+export { UploadError, BytesNotHereError, StorageFullError, ERROR_CODES, type UploadErrorCode, type UploadErrorInfo, type ErrorContext } from './errors';
 export {
 	createUploadJob,
 	canTransition,

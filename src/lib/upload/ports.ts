@@ -81,7 +81,11 @@ export interface ByteSource {
 
 export interface JobStore {
 	load(): Promise<UploadJobState | undefined>;
-	/** Must be durable when the promise resolves: the core relies on it after every fragment. */
+	/**
+	 * Must be durable when the promise resolves: the core relies on it after every fragment.
+	 * Rejects with StorageFullError when the browser has no room; the core then keeps the state
+	 * in memory and writes it at its next save.
+	 */
 	save(state: UploadJobState): Promise<void>;
 }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIN_FRAGMENT_SIZE, START_FRAGMENT_SIZE } from './fragment-plan';
 import type { NewUploadJob } from './job';
+import { StorageFullError } from './errors';
 import { describeFailure, describePause, describeUploadError } from './messages';
 import { quickXorHash } from './quickxorhash';
 import {
@@ -700,6 +701,109 @@ describe('resume from persisted state in a fresh process', () => {
 		await expect(new UploadCore(h.ports).runSlice()).rejects.toMatchObject({ code: 'invalid-job' });
 		h.store.state = { version: 1 } as never;
 		await expect(new UploadCore(h.ports).state()).rejects.toMatchObject({ code: 'invalid-job' });
+	});
+});
+
+describe('storage full: saves refused for want of room', () => {
+	/** Makes the harness's store refuse every save while `full` is set, as a quota error does. */
+	function fillable(h: Harness) {
+		const room = { full: false, refused: 0 };
+		const save = h.store.save.bind(h.store);
+		h.store.save = async (state) => {
+			if (room.full) {
+				room.refused++;
+				throw new StorageFullError();
+			}
+			await save(state);
+		};
+		return room;
+	}
+
+	it('goes on uploading with the state it holds, but sends the last fragment only once that fact is stored', async () => {
+		const h = harness(BIG);
+		const room = fillable(h);
+		h.transport.then(
+			expectCreateSession('create', sessionCreated()),
+			expectPut('1', BIG, 0, F - 1, accepted([`${F}-`])),
+			expectPut('2', BIG, F, 2 * F - 1, accepted([`${2 * F}-`]))
+		);
+		const core = await start(h);
+		room.full = true;
+		const first = await core.runSlice();
+		// Two fragments went out and were acknowledged with nothing stored; the last one waits.
+		expect(first).toMatchObject({ outcome: 'wait', state: { status: 'uploading', acknowledged: 2 * F, finalSentAt: null } });
+		h.transport.expectFinished();
+		expect(room.refused).toBeGreaterThanOrEqual(3);
+		expect(h.store.state).toMatchObject({ status: 'queued', acknowledged: 0 });
+		expect(core.hasUnsavedState).toBe(true);
+		// Still full when it tries again: it waits again, sending nothing.
+		h.clock.t = (first as { until: number }).until;
+		expect((await core.runSlice()).outcome).toBe('wait');
+		expect(h.transport.sent.filter((r) => r.method === 'PUT')).toHaveLength(2);
+
+		room.full = false;
+		h.transport.then(expectPut('3', BIG, 2 * F, LAST, created(BIG)));
+		let sentLast: number | null | undefined;
+		h.transport.onSend = (req) => {
+			if (req.method === 'PUT') sentLast = h.store.state?.finalSentAt;
+		};
+		h.clock.t += 2_000;
+		const done = await core.runSlice();
+		h.transport.expectFinished();
+		expect(done.outcome).toBe('done');
+		// When the last fragment left, the store already knew it had been sent.
+		expect(sentLast).toEqual(expect.any(Number));
+		expect(h.store.state).toMatchObject({ status: 'done', acknowledged: BIG.length });
+		expect(h.store.state?.item?.quickXorHash).toBe(quickXorHash(BIG));
+		expect(core.hasUnsavedState).toBe(false);
+	});
+
+	it('a state it finished with while full is written by flush() once there is room', async () => {
+		const h = harness(TINY);
+		const room = fillable(h);
+		h.transport.then(expectCreateSession('create', sessionCreated()));
+		const core = await start(h);
+		await core.runSlice({ maxFragments: 0 });
+		expect(h.store.state?.session).not.toBeNull();
+		h.transport.then(expectPut('only fragment', TINY, 0, 1564, created(TINY)));
+		// Room for the fact "last fragment sent", then none for the outcome.
+		const save = h.store.save.bind(h.store);
+		h.store.save = async (state) => {
+			await save(state);
+			if (state.finalSentAt !== null) room.full = true;
+		};
+		expect((await core.runSlice()).outcome).toBe('done');
+		expect(h.store.state).toMatchObject({ status: 'uploading' });
+		expect(core.hasUnsavedState).toBe(true);
+		expect(await core.flush()).toBe(false);
+		room.full = false;
+		expect(await core.flush()).toBe(true);
+		expect(h.store.state).toMatchObject({ status: 'done', acknowledged: TINY.length });
+	});
+
+	it('killed while its saves were refused: the next engine resumes from OneDrive’s word, byte-identical, sending nothing twice', async () => {
+		const h1 = harness(BIG);
+		const room = fillable(h1);
+		h1.transport.then(expectCreateSession('create', sessionCreated()), expectPut('1', BIG, 0, F - 1, accepted([`${F}-`])));
+		const core = await start(h1);
+		await core.runSlice({ maxFragments: 1 });
+		expect(h1.store.state).toMatchObject({ acknowledged: F });
+		room.full = true;
+		h1.transport.then(expectPut('2, not stored', BIG, F, 2 * F - 1, accepted([`${2 * F}-`])));
+		await core.runSlice({ maxFragments: 1 });
+		expect(h1.store.state).toMatchObject({ acknowledged: F });
+		// The process dies here; the stored state lags one fragment behind OneDrive. Room comes back.
+		room.full = false;
+		const h2 = restartedHarness(h1);
+		h2.transport.then(
+			expectStatusGet('where are we', sessionStatus([`${2 * F}-`])),
+			expectPut('3', BIG, 2 * F, LAST, created(BIG))
+		);
+		const result = await new UploadCore(h2.ports).runSlice();
+		h2.transport.expectFinished();
+		expect(result.outcome).toBe('done');
+		expect(h2.transport.bytesSent()).toBe(BIG.length - 2 * F);
+		expect(h2.store.state?.item?.quickXorHash).toBe(quickXorHash(BIG));
 	});
 });
 

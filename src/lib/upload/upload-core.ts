@@ -5,7 +5,7 @@
  * JobStore carries on from there (asking the session where it stands first, so at most the
  * fragment in flight when the old process died is sent again).
  */
-import { BytesNotHereError, UploadError, type ErrorContext, type UploadErrorCode } from './errors';
+import { BytesNotHereError, StorageFullError, UploadError, type ErrorContext, type UploadErrorCode } from './errors';
 import type { SessionRestartReason, UploadEvent } from './events';
 import {
 	estimateFragmentMs,
@@ -105,6 +105,8 @@ const ITEM_FIELDS = 'id,name,size,file,webUrl,parentReference,video';
 
 /** Bytes read at a time when the hash must catch up with (or back off from) the server. */
 const REALIGN_CHUNK = 8 * 1024 * 1024;
+/** How soon a save refused for want of room is tried again, when the next step needs it written. */
+const STORAGE_FULL_RETRY_MS = 2_000;
 
 type Step = SliceResult | null;
 
@@ -147,6 +149,8 @@ export class UploadCore {
 	private inFlight: AbortController | null = null;
 	/** The target's folders were created in this process (so a second 404 really means "not found"). */
 	private foldersEnsured = false;
+	/** The last save was refused for want of room: the state held here is ahead of the stored one. */
+	private unsaved = false;
 
 	constructor(
 		private readonly ports: UploadPorts,
@@ -632,8 +636,14 @@ export class UploadCore {
 		this.current = fragment;
 		this.startPrefetch(end);
 		if (end === s.size && s.finalSentAt === null) {
+			// Stored before the last fragment leaves, or an engine started after a kill could not
+			// tell "OneDrive has it all" from "send it all again", and would make a second copy.
 			s.finalSentAt = this.ports.clock.now();
 			await this.save();
+			if (this.unsaved) {
+				s.finalSentAt = null;
+				return { outcome: 'wait', until: this.ports.clock.now() + STORAGE_FULL_RETRY_MS, state: copy(s) };
+			}
 		}
 		ctx.fragments++;
 		const started = this.ports.clock.now();
@@ -982,11 +992,35 @@ export class UploadCore {
 		this.emit({ type: 'state-changed', jobId: s.id, from, to, pause: s.pause, error: s.error });
 	}
 
+	/**
+	 * Writes the state held here. When the browser has no room, the state stays ahead in memory
+	 * (the stored one lags, which a later engine resumes from: OneDrive's session says how far it
+	 * really got) and the next save writes it; the upload goes on meanwhile.
+	 */
 	private async save(): Promise<void> {
 		const s = this.s!;
 		s.hash = this.hasher.toState();
 		s.updatedAt = this.ports.clock.now();
-		await this.ports.store.save(copy(s));
+		try {
+			await this.ports.store.save(copy(s));
+			this.unsaved = false;
+		} catch (error) {
+			if (!(error instanceof StorageFullError)) throw error;
+			this.unsaved = true;
+		}
+	}
+
+	/** True while the state held here is ahead of the stored one (a save was refused for room). */
+	get hasUnsavedState(): boolean {
+		return this.unsaved;
+	}
+
+	/** Tries the refused save again; true once the stored state matches the one held here. */
+	flush(): Promise<boolean> {
+		return this.exclusive(async () => {
+			if (this.unsaved && this.s) await this.save();
+			return !this.unsaved;
+		});
 	}
 
 	/** Forget the session and every acknowledged byte (a new session starts from 0). */
