@@ -108,6 +108,26 @@ const DEMO_VIDEOS: Record<string, string[]> = {
 	'carol@contoso.test': ['clip-h264-aac-640x360-5s.mp4', 'portrait-1080x1920-2s.mp4', 'clip-vp9-320x240-4s.webm']
 };
 
+/**
+ * A product-video tree for folder import, in the first demo drive under "Product videos": one
+ * folder per brand and product, as people keep them, with ASINs in folder and file names. With
+ * the local database's demo products it shows every step of the product rule (README, "Folder
+ * import"): an ASIN in a folder name linking to an existing product, a folder named like an
+ * existing product, an ASIN in a file name proposing a new product, a Brand/Product path
+ * proposing one, and a loose video going to "No product".
+ */
+export const DEMO_TREE_ROOT = 'Product videos';
+export const DEMO_TREE: Record<string, { path: string; source: string }[]> = {
+	'alice@contoso.test': [
+		{ path: 'Brewline/French press B00005LM0T/first-brew.mp4', source: 'clip-h264-aac-640x360-5s.mp4' },
+		{ path: 'Greenhearth/Bamboo cutting board set/knife-test.mov', source: 'clip-quicktime-1280x720-3s.mov' },
+		{ path: 'Stillbrook/Pour-over kettle/pour B0D2KTL7Q9.mp4', source: 'portrait-1080x1920-2s.mp4' },
+		{ path: 'Lumora/Arc desk lamp/unboxing.mp4', source: 'clip-h264-1280x720-3s-moov-at-end.mp4' },
+		{ path: 'Lumora/Arc desk lamp/night mode.webm', source: 'clip-vp9-320x240-4s.webm' },
+		{ path: 'b-roll.mp4', source: 'tiny-64x64-1s.mp4' }
+	]
+};
+
 export class Emulator {
 	readonly clock = new EmulatorClock();
 	readonly faults = new FaultSchedule();
@@ -212,6 +232,21 @@ export class Emulator {
 				const source = join(this.fixturesDir, name);
 				if (!existsSync(source)) continue;
 				await this.importFile(drive, videos.id, name, source);
+			}
+			const tree = DEMO_TREE[demo.email] ?? [];
+			if (tree.length === 0) continue;
+			const folders = new Map<string, string>([['', drive.createFolder(drive.rootId, DEMO_TREE_ROOT, this.clock.stamp()).id]]);
+			for (const { path, source } of tree) {
+				const parts = path.split('/');
+				const name = parts.pop()!;
+				let parent = '';
+				for (const part of parts) {
+					const here = parent ? `${parent}/${part}` : part;
+					if (!folders.has(here)) folders.set(here, drive.createFolder(folders.get(parent)!, part, this.clock.stamp()).id);
+					parent = here;
+				}
+				const file = join(this.fixturesDir, source);
+				if (existsSync(file)) await this.importFile(drive, folders.get(parent)!, name, file);
 			}
 		}
 		this.log(`seeded ${this.accounts.length} demo accounts`);

@@ -14,7 +14,7 @@ import { removeExpiredSessions } from './graph/uploads';
 import { decodeComponent, escapeHtml, header, isLoopback, MalformedEncodingError, newRequestId, sendHtml, sendJson, sleep } from './http-util';
 import { IdentityRoutes } from './identity/identity-routes';
 
-export { CLIENT_ID, DEFAULT_REDIRECT_URIS } from './emulator';
+export { CLIENT_ID, DEFAULT_REDIRECT_URIS, DEMO_TREE, DEMO_TREE_ROOT } from './emulator';
 export { DEMO_ACCOUNTS, DEMO_PASSWORD } from './identity/accounts';
 export type { FaultSpec, RequestKind } from './control/faults';
 

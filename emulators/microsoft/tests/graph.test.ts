@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEMO_TREE } from '../src';
 import { control, graph, passwordToken, startHarness, type Harness } from './support';
 
 let h: Harness;
@@ -261,8 +262,12 @@ describe('delta', () => {
 		const initial = await collect('/me/drive/root/delta?$top=2');
 		const pages = initial.items;
 		expect(pages.map((i) => i.name)).toEqual(expect.arrayContaining(['root', 'Videos', 'clip-vp9-320x240-4s.webm']));
-		expect(pages).toHaveLength(5);
-		expect(initial.requests).toBe(3); // nextLinks keep $top=2
+		// root, Videos and its 3 videos; then the demo import tree: its top folder, every folder on its paths, its files.
+		const tree = DEMO_TREE['alice@contoso.test']!.map((entry) => entry.path);
+		const treeFolders = new Set(tree.flatMap((path) => path.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+		const total = 5 + 1 + treeFolders.size + tree.length;
+		expect(pages).toHaveLength(total);
+		expect(initial.requests).toBe(Math.ceil(total / 2)); // nextLinks keep $top=2
 		expect(pages[0].root).toBeDefined();
 		expect(pages.every((i) => i.parentReference?.path === undefined)).toBe(true);
 		const webm = pages.find((i) => i.name === 'clip-vp9-320x240-4s.webm');
