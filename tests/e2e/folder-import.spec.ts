@@ -152,3 +152,37 @@ test('imports a Brand/Product folder tree through the preview, then a rescan pic
 	await page.getByRole('link', { name: 'Kettle', exact: true }).click();
 	await expect(page.getByRole('list', { name: /^Videos of / })).toContainText('second-take.mp4');
 });
+
+test('a newcomer imports the demo tree: the demo person’s products get their videos, new ones are made, and the galleries show them', async ({ page }) => {
+	// The README's walk-through, with the demo accounts `npm start` prints.
+	await signIn(page, 'alice@reeldrive.test');
+	await connectOneDrive(page, 'alice@contoso.test');
+	await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Import' }).click();
+	await page.getByRole('button', { name: 'Add a folder' }).click();
+	await page.getByRole('list', { name: 'Folders in OneDrive' }).getByRole('button', { name: /Product videos/ }).click();
+	await page.getByRole('button', { name: 'Add “/Product videos”' }).click();
+	await page.getByRole('button', { name: 'Scan 1 folder' }).click();
+
+	await expect(page.getByRole('heading', { name: 'Check where each video goes' })).toBeVisible();
+	await expect(group(page, 'Stainless steel French press, 1 l')).toContainText('Your product');
+	await expect(group(page, 'Bamboo cutting board set')).toContainText('Your product');
+	await expect(group(page, 'Pour-over kettle')).toContainText('ASIN B0D2KTL7Q9');
+	await expect(group(page, 'Arc desk lamp')).toContainText('2 videos');
+	await expect(group(page, 'Arc desk lamp').getByLabel('Brand')).toHaveValue('Lumora');
+	await expect(group(page, 'No product')).toContainText('1 video');
+	await page.getByRole('button', { name: 'Import 6 videos' }).click();
+	await expect(page.getByRole('heading', { name: 'Import finished' })).toBeVisible();
+	await expectCounters(page, { found: 6, linked: 6, skipped: 0, failed: 0, removed: 0 });
+
+	for (const [product, videos] of [
+		['Stainless steel French press, 1 l', ['first-brew.mp4']],
+		['Bamboo cutting board set', ['knife-test.mov']],
+		['Pour-over kettle', ['pour B0D2KTL7Q9.mp4']],
+		['Arc desk lamp', ['unboxing.mp4', 'night mode.webm']]
+	] as const) {
+		await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Products' }).click();
+		await page.getByRole('link', { name: product, exact: true }).click();
+		const gallery = page.getByRole('list', { name: /^Videos of / });
+		for (const video of videos) await expect(gallery, `${video} in ${product}`).toContainText(video);
+	}
+});

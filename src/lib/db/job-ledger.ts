@@ -122,13 +122,16 @@ export class JobLedger {
 		return db.transaction('rw', [db.uploads, db.inbox, db.chunks], async () => {
 			const uploads = new Map((await db.uploads.toArray()).map((record) => [record.id, record]));
 			const inbox = new Set(await db.inbox.toCollection().primaryKeys());
-			return db.chunks
-				.filter((chunk) => {
-					if (inbox.has(chunk.jobId)) return false;
-					const record = uploads.get(chunk.jobId);
-					return !record || isFinished(record.state.status) || chunk.end <= record.state.acknowledged;
-				})
-				.delete();
+			// Keys only: a piece's value read here would be a Blob handle on its file, and Chromium
+			// keeps a deleted piece's file (and counts its room as used) until every handle is gone.
+			const keys = (await db.chunks.toCollection().primaryKeys()) as unknown as [string, number][];
+			const unwanted = keys.filter(([jobId, start]) => {
+				if (inbox.has(jobId)) return false;
+				const record = uploads.get(jobId);
+				return !record || isFinished(record.state.status) || Math.min(start + STAGE_CHUNK_BYTES, record.state.size) <= record.state.acknowledged;
+			});
+			await db.chunks.bulkDelete(unwanted);
+			return unwanted.length;
 		});
 	}
 
@@ -147,11 +150,16 @@ export class JobLedger {
 		await db.transaction('rw', db.uploads, db.chunks, async () => {
 			const record = await db.uploads.get(jobId);
 			if (!record) return;
-			const newest = await db.chunks.where('[jobId+start]').between([jobId, 0], [jobId, Infinity]).last();
+			// The newest piece's key, not its value (see sweep(): a Blob handle would keep its room taken).
+			const [newestKey] = (await db.chunks.where('[jobId+start]').between([jobId, 0], [jobId, Infinity]).reverse().limit(1).primaryKeys()) as unknown as [string, number][];
 			let stagedTo = record.staging?.stagedTo ?? 0;
-			if (giveBack && newest && newest.end > record.state.acknowledged) {
-				await db.chunks.delete([jobId, newest.start]);
-				stagedTo = Math.min(stagedTo, Math.max(newest.start, record.state.acknowledged));
+			if (giveBack && newestKey) {
+				const start = newestKey[1];
+				const end = Math.min(start + STAGE_CHUNK_BYTES, record.state.size);
+				if (end > record.state.acknowledged) {
+					await db.chunks.delete([jobId, start]);
+					stagedTo = Math.min(stagedTo, Math.max(start, record.state.acknowledged));
+				}
 			}
 			await db.uploads.update(jobId, { staging: { stagedTo, problem: 'quota' } });
 		});

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIN_FRAGMENT_SIZE, START_FRAGMENT_SIZE } from './fragment-plan';
 import type { NewUploadJob } from './job';
-import { StorageFullError } from './errors';
+import { BytesNotHereError, StorageFullError } from './errors';
 import { describeFailure, describePause, describeUploadError } from './messages';
 import { quickXorHash } from './quickxorhash';
 import {
@@ -719,43 +719,68 @@ describe('storage full: saves refused for want of room', () => {
 		return room;
 	}
 
-	it('goes on uploading with the state it holds, but sends the last fragment only once that fact is stored', async () => {
+	it('goes on to the end with every save refused; killed then, the next engine finds the finished file instead of uploading it again', async () => {
 		const h = harness(BIG);
 		const room = fillable(h);
-		h.transport.then(
-			expectCreateSession('create', sessionCreated()),
-			expectPut('1', BIG, 0, F - 1, accepted([`${F}-`])),
-			expectPut('2', BIG, F, 2 * F - 1, accepted([`${2 * F}-`]))
-		);
+		h.transport.then(expectCreateSession('create', sessionCreated()));
 		const core = await start(h);
+		await core.runSlice({ maxFragments: 0 });
+		expect(h.store.state?.session).not.toBeNull();
 		room.full = true;
-		const first = await core.runSlice();
-		// Two fragments went out and were acknowledged with nothing stored; the last one waits.
-		expect(first).toMatchObject({ outcome: 'wait', state: { status: 'uploading', acknowledged: 2 * F, finalSentAt: null } });
+		bigUploadSteps(h);
+		const result = await core.runSlice();
 		h.transport.expectFinished();
-		expect(room.refused).toBeGreaterThanOrEqual(3);
-		expect(h.store.state).toMatchObject({ status: 'queued', acknowledged: 0 });
+		expect(result).toMatchObject({ outcome: 'done', state: { status: 'done', acknowledged: BIG.length } });
+		// Nothing of it was stored: the stored state is the one from before the first fragment.
+		expect(h.store.state).toMatchObject({ status: 'uploading', acknowledged: 0, finalSentAt: null });
 		expect(core.hasUnsavedState).toBe(true);
-		// Still full when it tries again: it waits again, sending nothing.
-		h.clock.t = (first as { until: number }).until;
-		expect((await core.runSlice()).outcome).toBe('wait');
-		expect(h.transport.sent.filter((r) => r.method === 'PUT')).toHaveLength(2);
+		expect(room.refused).toBeGreaterThanOrEqual(4);
 
+		// Killed now. Room comes back; the next engine starts from the stored state.
 		room.full = false;
-		h.transport.then(expectPut('3', BIG, 2 * F, LAST, created(BIG)));
-		let sentLast: number | null | undefined;
-		h.transport.onSend = (req) => {
-			if (req.method === 'PUT') sentLast = h.store.state?.finalSentAt;
+		const h2 = restartedHarness(h);
+		h2.transport.then(
+			expectStatusGet('where are we', graphError(404, 'itemNotFound')),
+			expectGraphGet('is it there?', `${GRAPH}/me/drive/items/FOLDER-1/children?$select=id,name,size,file,webUrl,parentReference,video&$top=1000`, json(200, { value: [itemFor(BIG)] }))
+		);
+		const again = await new UploadCore(h2.ports).runSlice();
+		h2.transport.expectFinished();
+		expect(again).toMatchObject({ outcome: 'done', state: { status: 'done', verified: true } });
+		expect(h2.transport.bytesSent(), 'not one byte sent again, no second copy').toBe(0);
+		expect(h2.store.state).toMatchObject({ status: 'done', acknowledged: BIG.length });
+	});
+
+	it('a later engine whose stored state lags and whose file is not here waits for the file rather than upload again; with the file back it finds the finished one', async () => {
+		const h = harness(BIG);
+		const room = fillable(h);
+		h.transport.then(expectCreateSession('create', sessionCreated()));
+		const core = await start(h);
+		await core.runSlice({ maxFragments: 0 });
+		room.full = true;
+		bigUploadSteps(h);
+		expect((await core.runSlice()).outcome).toBe('done');
+		room.full = false;
+		// The page was reloaded: its file is gone, nothing of it is kept.
+		const h2 = restartedHarness(h);
+		const read = h2.bytes.read.bind(h2.bytes);
+		let fileHere = false;
+		h2.bytes.read = async (start, end) => {
+			if (!fileHere) throw new BytesNotHereError(start);
+			return read(start, end);
 		};
-		h.clock.t += 2_000;
-		const done = await core.runSlice();
-		h.transport.expectFinished();
-		expect(done.outcome).toBe('done');
-		// When the last fragment left, the store already knew it had been sent.
-		expect(sentLast).toEqual(expect.any(Number));
-		expect(h.store.state).toMatchObject({ status: 'done', acknowledged: BIG.length });
-		expect(h.store.state?.item?.quickXorHash).toBe(quickXorHash(BIG));
-		expect(core.hasUnsavedState).toBe(false);
+		h2.transport.then(expectStatusGet('where are we', graphError(404, 'itemNotFound')));
+		const engine = new UploadCore(h2.ports);
+		const waiting = await engine.runSlice();
+		h2.transport.expectFinished();
+		expect(waiting).toMatchObject({ outcome: 'stopped', state: { status: 'paused', pause: 'needs-file' } });
+		fileHere = true;
+		h2.transport.then(
+			expectStatusGet('where are we, again', graphError(404, 'itemNotFound')),
+			expectGraphGet('is it there?', `${GRAPH}/me/drive/items/FOLDER-1/children?$select=id,name,size,file,webUrl,parentReference,video&$top=1000`, json(200, { value: [itemFor(BIG)] }))
+		);
+		expect(await engine.runSlice()).toMatchObject({ outcome: 'done', state: { status: 'done', verified: true } });
+		h2.transport.expectFinished();
+		expect(h2.transport.bytesSent()).toBe(0);
 	});
 
 	it('a state it finished with while full is written by flush() once there is room', async () => {

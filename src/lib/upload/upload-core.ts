@@ -105,8 +105,6 @@ const ITEM_FIELDS = 'id,name,size,file,webUrl,parentReference,video';
 
 /** Bytes read at a time when the hash must catch up with (or back off from) the server. */
 const REALIGN_CHUNK = 8 * 1024 * 1024;
-/** How soon a save refused for want of room is tried again, when the next step needs it written. */
-const STORAGE_FULL_RETRY_MS = 2_000;
 
 type Step = SliceResult | null;
 
@@ -151,6 +149,11 @@ export class UploadCore {
 	private foldersEnsured = false;
 	/** The last save was refused for want of room: the state held here is ahead of the stored one. */
 	private unsaved = false;
+	/**
+	 * This engine took its state from storage, which may lag behind what an engine before it did
+	 * (its saves refused for want of room): a session gone may then be a finished upload.
+	 */
+	private resumedFromStore = false;
 
 	constructor(
 		private readonly ports: UploadPorts,
@@ -515,7 +518,7 @@ export class UploadCore {
 		if (isAborted(res)) return this.result('yield');
 		if (isNetworkFailure(res)) return this.transient('network', null, false);
 		if (res.status === 404) {
-			if (s.finalSentAt !== null) {
+			if (s.finalSentAt !== null || this.resumedFromStore) {
 				// Checking needs a Graph token; without one, wait rather than upload it all again.
 				const token = await this.token(false);
 				if (typeof token !== 'string') return token;
@@ -523,7 +526,9 @@ export class UploadCore {
 				if (found === 'aborted') return this.result('yield');
 				if (found === 'found') return null;
 				if (found === 'unknown') return this.transient('network', null, false);
+				if (found === 'no-bytes') return this.pauseFor('needs-file');
 			}
+			this.resumedFromStore = false;
 			return this.restartSession('session-not-found');
 		}
 		if (res.status === 401) return this.restartSession('upload-url-expired');
@@ -551,15 +556,16 @@ export class UploadCore {
 	 * uploading anything again. An item of the right size and name whose hash OneDrive has not
 	 * filled in yet is taken to verification, which asks for the hash again.
 	 */
-	private async findFinishedItem(token: string, abortable: boolean): Promise<'found' | 'absent' | 'unknown' | 'aborted'> {
+	private async findFinishedItem(token: string, abortable: boolean): Promise<'found' | 'absent' | 'unknown' | 'aborted' | 'no-bytes'> {
 		const s = this.s!;
 		const full = this.hasher.clone();
 		try {
 			for (let a = s.acknowledged; a < s.size; a += REALIGN_CHUNK) {
 				full.update(await this.readRange(a, Math.min(s.size, a + REALIGN_CHUNK)));
 			}
-		} catch {
-			return 'absent';
+		} catch (e) {
+			// Without the file, the check cannot tell; uploading again could make a second copy.
+			return e instanceof BytesNotHereError ? 'no-bytes' : 'absent';
 		}
 		const digest = full.digest();
 		const headers = { Authorization: `Bearer ${token}` };
@@ -636,14 +642,12 @@ export class UploadCore {
 		this.current = fragment;
 		this.startPrefetch(end);
 		if (end === s.size && s.finalSentAt === null) {
-			// Stored before the last fragment leaves, or an engine started after a kill could not
-			// tell "OneDrive has it all" from "send it all again", and would make a second copy.
+			// Stored before the last fragment leaves, so that an engine started after a kill can
+			// tell "OneDrive has it all" from "send it all again", and makes no second copy.
 			s.finalSentAt = this.ports.clock.now();
+			// Refused for want of room, it goes out all the same: an engine that starts from an
+			// older stored state looks for the finished file before uploading again (querySession).
 			await this.save();
-			if (this.unsaved) {
-				s.finalSentAt = null;
-				return { outcome: 'wait', until: this.ports.clock.now() + STORAGE_FULL_RETRY_MS, state: copy(s) };
-			}
 		}
 		ctx.fragments++;
 		const started = this.ports.clock.now();
@@ -974,6 +978,7 @@ export class UploadCore {
 			throw new UploadError('invalid-job', { size: stored.size, bytes: this.ports.bytes.size });
 		}
 		this.adopt(withDefaults(copy(stored)));
+		this.resumedFromStore = true;
 		return this.s!;
 	}
 
