@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { DriveItem } from '@microsoft/microsoft-graph-types';
-import { checkWrite, classify, contentChanged, describeFinding, isFlagged, type RecordedVideo } from './classify';
+import { checkWrite, classify, contentChanged, describeFinding, isFlagged, valuesFromItem, type RecordedVideo } from './classify';
 
 const when = (iso: string) => `[${iso}]`;
 
 function recorded(over: Partial<RecordedVideo> = {}): RecordedVideo {
 	return {
 		id: 'v1',
+		item_id: 'item-1',
 		name: 'clip.mp4',
 		folder_path: '/Videos/Acme',
 		size_bytes: 1000,
@@ -188,5 +189,32 @@ describe('isFlagged', () => {
 		expect(isFlagged({ status: 'conflict', error_code: 'onedrive-changed' })).toBe(true);
 		expect(isFlagged({ status: 'conflict', error_code: 'name-conflict' })).toBe(false);
 		expect(isFlagged({ status: 'synced', error_code: null })).toBe(false);
+	});
+});
+
+describe('valuesFromItem', () => {
+	it('takes the file’s name, folder, size, hash, tags and dates', () => {
+		expect(valuesFromItem(item({ video: { duration: 1500.4, width: 1920, height: 0 }, webUrl: 'https://x' }))).toEqual({
+			item_id: 'item-1',
+			name: 'clip.mp4',
+			folder_path: '/Videos/Acme',
+			size_bytes: 1000,
+			quick_xor_hash: 'hash-A',
+			e_tag: '"{G},1"',
+			c_tag: '"c:{G},1"',
+			mime_type: 'video/mp4',
+			web_url: 'https://x',
+			duration_ms: 1500,
+			width: 1920,
+			height: null,
+			item_created_at: null,
+			item_modified_at: '2026-11-27T10:00:00Z'
+		});
+	});
+
+	it('refuses what cannot be a video’s file', () => {
+		expect(valuesFromItem(item({ size: 0 }))).toBeNull();
+		expect(valuesFromItem(item({ file: undefined, folder: {} }))).toBeNull();
+		expect(valuesFromItem(item({ deleted: {} }))).toBeNull();
 	});
 });

@@ -21,6 +21,7 @@ import { parentFolderPath } from '$lib/graph/video-items';
 /** What Reeldrive recorded: the videos row's columns the check reads. */
 export interface RecordedVideo {
 	id: string;
+	item_id: string | null;
 	name: string;
 	folder_path: string | null;
 	size_bytes: number;
@@ -163,4 +164,45 @@ export function checkWrite(
 /** Whether a row is one of the check's flags (a video changed or gone in OneDrive). */
 export function isFlagged(row: Pick<RecordedVideo, 'status' | 'error_code'>): boolean {
 	return row.status === 'missing' || (row.status === 'conflict' && row.error_code === CHANGED_CODE);
+}
+
+/** A OneDrive file's values for a videos row, when accepting OneDrive's version or relinking. */
+export interface ItemValues {
+	item_id: string;
+	name: string;
+	folder_path: string | null;
+	size_bytes: number;
+	quick_xor_hash: string | null;
+	e_tag: string | null;
+	c_tag: string | null;
+	mime_type: string | null;
+	web_url: string | null;
+	duration_ms: number | null;
+	width: number | null;
+	height: number | null;
+	item_created_at: string | null;
+	item_modified_at: string | null;
+}
+
+/** The item's values, or null for an item that cannot be a video's (no file, or empty). */
+export function valuesFromItem(item: DriveItem): ItemValues | null {
+	if (!item.id || !item.name || !item.file || item.folder || item.deleted || !item.size || item.size <= 0) return null;
+	const whole = (value: number | null | undefined) =>
+		typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.min(Math.round(value), 2_147_483_647) : null;
+	return {
+		item_id: item.id,
+		name: item.name,
+		folder_path: parentFolderPath(item),
+		size_bytes: item.size,
+		quick_xor_hash: item.file.hashes?.quickXorHash ?? null,
+		e_tag: item.eTag ?? null,
+		c_tag: item.cTag ?? null,
+		mime_type: item.file.mimeType ?? null,
+		web_url: item.webUrl ?? null,
+		duration_ms: whole(item.video?.duration),
+		width: whole(item.video?.width),
+		height: whole(item.video?.height),
+		item_created_at: item.fileSystemInfo?.createdDateTime ?? item.createdDateTime ?? null,
+		item_modified_at: item.fileSystemInfo?.lastModifiedDateTime ?? item.lastModifiedDateTime ?? null
+	};
 }
