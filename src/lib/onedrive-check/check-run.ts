@@ -38,6 +38,8 @@ export interface CheckOutcome {
 	flagged: number;
 	/** Rows this check wrote (new flags, cleared flags, tags recorded). */
 	written: number;
+	/** When the check ended (ISO). */
+	at: string;
 }
 
 const WRITE_BATCH = 500;
@@ -64,5 +66,5 @@ export async function runCheck(ports: CheckPorts, driveId: string, options: Chec
 	options.signal?.throwIfAborted();
 	let written = 0;
 	for (let i = 0; i < writes.length; i += WRITE_BATCH) written += await ports.record(writes.slice(i, i + WRITE_BATCH));
-	return { checked: rows.length, flagged, written };
+	return { checked: rows.length, flagged, written, at: new Date().toISOString() };
 }

@@ -34,7 +34,7 @@ export class OneDriveCheckManager {
 	status = $state<'idle' | 'checking' | 'done' | 'error'>('idle');
 	error = $state<AppError | null>(null);
 	/** The last check's outcome and when it ended. */
-	last = $state.raw<(CheckOutcome & { at: string }) | null>(null);
+	last = $state.raw<CheckOutcome | null>(null);
 	flags = $state.raw<FlaggedVideo[]>([]);
 	flagTotal = $state(0);
 	/** The flag being answered (its buttons wait). */
@@ -84,7 +84,7 @@ export class OneDriveCheckManager {
 			};
 			const outcome = await runCheck(ports, driveId, { formatDateTime });
 			if (this.#deps.userId() !== userId) return;
-			this.last = { ...outcome, at: new Date().toISOString() };
+			this.last = outcome;
 			this.status = 'done';
 		} catch (error) {
 			this.error = asAppError(error);
