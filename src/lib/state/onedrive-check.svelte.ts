@@ -43,6 +43,8 @@ export class OneDriveCheckManager {
 	message = $state<string | null>(null);
 
 	readonly #deps: OneDriveCheckDeps;
+	/** The user whose check and flags these are. */
+	#owner: string | null = null;
 	#checkedFor: string | null = null;
 	#running: Promise<void> | null = null;
 	#loadGeneration = 0;
@@ -69,6 +71,7 @@ export class OneDriveCheckManager {
 		const driveId = this.#deps.driveId();
 		const userId = this.#deps.userId();
 		if (!userId) return;
+		this.#own(userId);
 		if (!driveId) {
 			this.error = new AppError('microsoft-not-connected');
 			this.status = 'error';
@@ -95,11 +98,13 @@ export class OneDriveCheckManager {
 
 	/** Reads the flagged videos again; the latest call wins. */
 	async loadFlags(): Promise<void> {
-		if (!this.#deps.userId()) return;
+		const userId = this.#deps.userId();
+		if (!userId) return;
+		this.#own(userId);
 		const generation = ++this.#loadGeneration;
 		try {
 			const { rows, total } = await this.#deps.repo.flagged(FLAG_LIMIT);
-			if (generation !== this.#loadGeneration) return;
+			if (generation !== this.#loadGeneration || this.#deps.userId() !== userId) return;
 			this.flags = rows;
 			this.flagTotal = total;
 		} catch (error) {
@@ -110,6 +115,18 @@ export class OneDriveCheckManager {
 
 	/** Forgets everything about the previous user (on sign-out or a change of user). */
 	reset(): void {
+		const userId = this.#deps.userId();
+		// The same user again (the session was restored): what was found stays theirs.
+		if (userId && userId === this.#owner) return;
+		this.#clear(userId);
+	}
+
+	#own(userId: string): void {
+		if (this.#owner !== userId) this.#clear(userId);
+	}
+
+	#clear(userId: string | null): void {
+		this.#owner = userId;
 		this.#checkedFor = null;
 		this.status = 'idle';
 		this.error = null;
