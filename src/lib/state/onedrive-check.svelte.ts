@@ -55,8 +55,12 @@ export class OneDriveCheckManager {
 
 	/** Runs the check once per signed-in user and page load (the app opening). */
 	checkOnOpen(): Promise<void> {
-		const key = `${this.#deps.userId() ?? ''}|${this.#deps.driveId() ?? ''}`;
-		if (!this.#deps.userId() || !this.#deps.driveId() || this.#checkedFor === key) return Promise.resolve();
+		const userId = this.#deps.userId();
+		const driveId = this.#deps.driveId();
+		if (!userId || !driveId) return Promise.resolve();
+		this.#own(userId);
+		const key = `${userId}|${driveId}`;
+		if (this.#checkedFor === key) return Promise.resolve();
 		this.#checkedFor = key;
 		return this.check();
 	}
