@@ -86,6 +86,11 @@ describe('classify', () => {
 		expect(classify(recorded({ folder_path: null }), item({ parentReference: { path: '/drive/root:/Else' } }))).toEqual({ kind: 'unchanged' });
 	});
 
+	it('a folder spelt in another case is the same folder, and the record takes OneDrive’s spelling', () => {
+		expect(classify(recorded({ folder_path: '/videos/ACME' }), item())).toEqual({ kind: 'unchanged' });
+		expect(checkWrite(recorded({ folder_path: '/videos/ACME' }), item(), when)).toMatchObject({ status: 'synced', folder_path: '/Videos/Acme' });
+	});
+
 	it('a trailing slash is not a move', () => {
 		expect(classify(recorded({ folder_path: '/Videos/Acme/' }), item())).toEqual({ kind: 'unchanged' });
 	});

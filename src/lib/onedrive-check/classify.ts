@@ -12,7 +12,8 @@
  * - QuickXorHash is the content's fingerprint and wins when both sides have one; OneDrive for
  *   Business may not have computed it yet for a new file, then size and cTag decide.
  * - A move shows in parentReference.path, which item lookups carry and delta feeds do not; an
- *   unknown path is never taken for a move. Renaming or moving a folder above the file changes
+ *   unknown path is never taken for a move, nor is a difference in case only (OneDrive paths
+ *   ignore case; the record then takes OneDrive's spelling). Renaming or moving a folder above the file changes
  *   the file's path but not its eTag: that is a move too.
  */
 import type { DriveItem } from '@microsoft/microsoft-graph-types';
@@ -87,7 +88,8 @@ export function classify(recorded: RecordedVideo, item: DriveItem | null): Findi
 	const renamedTo = item.name && item.name !== recorded.name ? item.name : null;
 	const was = normalisedFolder(recorded.folder_path);
 	const now = normalisedFolder(parentFolderPath(item));
-	const movedTo = was && now && was !== now ? now : null;
+	// OneDrive paths ignore case: an upload to "/Reeldrive" may land in an existing "/reeldrive".
+	const movedTo = was && now && was.toLowerCase() !== now.toLowerCase() ? now : null;
 	if (!content && !renamedTo && !movedTo) return { kind: 'unchanged' };
 	return {
 		kind: 'changed',
@@ -139,7 +141,8 @@ export function checkWrite(
 			e_tag: item?.eTag ?? recorded.e_tag,
 			c_tag: item?.cTag ?? recorded.c_tag,
 			quick_xor_hash: recorded.quick_xor_hash ?? item?.file?.hashes?.quickXorHash ?? null,
-			folder_path: recorded.folder_path ?? (item ? parentFolderPath(item) : null),
+			// OneDrive's spelling of the folder, when it differs from the record only in case.
+			folder_path: (item ? normalisedFolder(parentFolderPath(item)) : null) ?? recorded.folder_path,
 			status: 'synced',
 			error_code: null,
 			error_message: null
