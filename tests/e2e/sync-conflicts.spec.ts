@@ -77,6 +77,8 @@ test.describe('videos changed in OneDrive', () => {
 		await flag(page, 'content.mp4').getByRole('button', { name: 'Accept OneDrive’s version of content.mp4' }).click();
 		await expect(page.getByRole('status').filter({ hasText: '“content.mp4” now matches OneDrive.' })).toBeVisible();
 		await expect(flag(page, 'content.mp4')).toHaveCount(0);
+		// Its button went with it: focus is on the section, not lost.
+		await expect(page.getByRole('heading', { name: 'Changed in OneDrive' })).toBeFocused();
 		await flag(page, 'renamed.mp4').getByRole('button', { name: /^Accept OneDrive’s version/ }).click();
 		await expect(page.getByRole('status').filter({ hasText: '“renamed-final.mp4” now matches OneDrive.' })).toBeVisible();
 		rows = await rowsOf(app);
