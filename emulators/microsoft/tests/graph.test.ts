@@ -197,6 +197,9 @@ describe('content', () => {
 		expect(replaced.body.id).toBe(created.body.id);
 		expect(replaced.body.file.hashes.quickXorHash).toBe('aCgDG9jwBhDc4Q1yawMZAAAAAAA=');
 		expect(replaced.body.video).toBeUndefined();
+		// New content changes both tags (a rename, above, changes only the eTag).
+		expect(replaced.body.eTag).not.toBe(created.body.eTag);
+		expect(replaced.body.cTag).not.toBe(created.body.cTag);
 		const empty = await graph(h.em, token, '/me/drive/root:/empty.txt:/content', { method: 'PUT', body: new Uint8Array(0) });
 		expect(empty.status).toBe(201);
 		expect(empty.body.size).toBe(0);

@@ -3,9 +3,11 @@
  * gets a fresh OneDrive and uploads state, and signing out clears both (their uploads stay
  * stored and paused for them, and nobody else runs them).
  */
+import { untrack } from 'svelte';
 import { getServices } from '$lib/services';
 import { session } from './session.svelte';
 import { onedrive } from './onedrive.svelte';
+import { onedriveCheck } from './onedrive-check.svelte';
 import { uploads } from './uploads.svelte';
 
 let started = false;
@@ -16,12 +18,19 @@ export function startApp(): void {
 	const services = getServices();
 	session.onUserChange(async (user) => {
 		onedrive.reset();
+		onedriveCheck.reset();
 		if (!user) {
 			await uploads.stop();
 			return;
 		}
 		await onedrive.start(services);
 		await uploads.start(services, session, onedrive);
+	});
+	// The app opening with OneDrive connected checks the videos' files for changes made there.
+	$effect.root(() => {
+		$effect(() => {
+			if (session.user && onedrive.state === 'connected' && onedrive.row?.drive_id) untrack(() => void onedriveCheck.checkOnOpen());
+		});
 	});
 	// Tell the upload worker whenever the Microsoft account behind this user changes.
 	$effect.root(() => {

@@ -40,6 +40,9 @@ function row(id: string, changes: Partial<VideoRow> = {}): VideoRow {
 		item_created_at: null,
 		item_modified_at: null,
 		import_job_id: null,
+		e_tag: null,
+		c_tag: null,
+		onedrive_checked_at: null,
 		created_at: '2026-01-01T00:00:00Z',
 		updated_at: '2026-01-01T00:00:00Z',
 		...changes

@@ -119,19 +119,22 @@ describe('pendingItems', () => {
 			row('mine-done', { status: 'uploading' }),
 			row('elsewhere-failed', { status: 'error', error_message: 'OneDrive refused the upload' }),
 			row('elsewhere-queued', { status: 'queued' }),
-			row('gone', { status: 'missing', product_id: null })
+			row('named', { status: 'conflict', error_code: 'name-conflict', error_message: null }),
+			// The OneDrive check's flags have their own list.
+			row('gone', { status: 'missing', product_id: null }),
+			row('renamed', { status: 'conflict', error_code: 'onedrive-changed', error_message: 'Renamed in OneDrive to “x.mp4”.' })
 		];
 		const items = pendingItems(rows, jobs);
 		expect(items.map((item) => [item.id, item.state, item.here, item.action])).toEqual([
 			['mine-failed', 'error', true, 'retry'],
 			['elsewhere-failed', 'error', false, null],
-			['gone', 'missing', false, null],
+			['named', 'conflict', false, null],
 			['mine-paused', 'waiting', true, 'resume'],
 			['elsewhere-queued', 'queued', false, null]
 		]);
 		expect(items[0]!.reason).toMatch(/OneDrive is full/);
 		expect(items[1]!.reason).toBe('OneDrive refused the upload. It was started in another browser or on another device: retry it there, or add the file again here.');
-		expect(items[2]!.reason).toMatch(/moved or deleted outside Reeldrive\.$/);
+		expect(items[2]!.reason).toMatch(/Keep both or Replace/);
 		expect(items[3]!.reason).toMatch(/Waiting for the network/);
 		expect(items[0]!.size).toBe(1000);
 		expect(items[1]!.size).toBe(2000);

@@ -8,6 +8,7 @@
  * browser counts and describes it. Once it is done, the row is the truth again: a video found
  * missing or changed in OneDrive later is only known there.
  */
+import { isFlagged } from '$lib/onedrive-check/classify';
 import type { StatusCount, SyncRow } from '$lib/supabase/sync-status';
 import type { VideoStatus } from '$lib/supabase/videos';
 import type { UploadView } from './upload-view';
@@ -191,7 +192,8 @@ export function pendingItems(rows: readonly SyncRow[], jobs: readonly LocalUploa
 		});
 	}
 	for (const row of rows) {
-		if (row.status === 'synced' || known.has(row.id)) continue;
+		// Videos changed or gone in OneDrive have their own list, with their choices.
+		if (row.status === 'synced' || known.has(row.id) || isFlagged(row)) continue;
 		items.push({
 			item: { id: row.id, name: row.name, size: row.size_bytes, productId: row.product_id, state: row.status, reason: describeRow(row), here: false, action: null },
 			at: Date.parse(row.updated_at)

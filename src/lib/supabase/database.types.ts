@@ -153,9 +153,11 @@ export type Database = {
 			}
 			videos: {
 				Row: {
+					c_tag: string | null
 					created_at: string
 					drive_id: string
 					duration_ms: number | null
+					e_tag: string | null
 					error_code: string | null
 					error_message: string | null
 					folder_path: string | null
@@ -167,6 +169,7 @@ export type Database = {
 					item_modified_at: string | null
 					mime_type: string | null
 					name: string
+					onedrive_checked_at: string | null
 					owner_id: string
 					product_id: string | null
 					quick_xor_hash: string | null
@@ -179,9 +182,11 @@ export type Database = {
 					width: number | null
 				}
 				Insert: {
+					c_tag?: string | null
 					created_at?: string
 					drive_id: string
 					duration_ms?: number | null
+					e_tag?: string | null
 					error_code?: string | null
 					error_message?: string | null
 					folder_path?: string | null
@@ -193,6 +198,7 @@ export type Database = {
 					item_modified_at?: string | null
 					mime_type?: string | null
 					name: string
+					onedrive_checked_at?: string | null
 					owner_id?: string
 					product_id?: string | null
 					quick_xor_hash?: string | null
@@ -205,9 +211,11 @@ export type Database = {
 					width?: number | null
 				}
 				Update: {
+					c_tag?: string | null
 					created_at?: string
 					drive_id?: string
 					duration_ms?: number | null
+					e_tag?: string | null
 					error_code?: string | null
 					error_message?: string | null
 					folder_path?: string | null
@@ -219,6 +227,7 @@ export type Database = {
 					item_modified_at?: string | null
 					mime_type?: string | null
 					name?: string
+					onedrive_checked_at?: string | null
 					owner_id?: string
 					product_id?: string | null
 					quick_xor_hash?: string | null
@@ -252,6 +261,12 @@ export type Database = {
 			[_ in never]: never
 		}
 		Functions: {
+			record_onedrive_check: {
+				Args: {
+					results: Json
+				}
+				Returns: number
+			}
 			video_status_counts: {
 				Args: Record<PropertyKey, never>
 				Returns: {
