@@ -59,7 +59,9 @@ export type ChaosEvent =
 	| { at: number; type: 'kill-worker'; context: ContextName }
 	| { at: number; type: 'sign-out-in'; context: ContextName }
 	| { at: number; type: 'swap-person'; context: 'shared' }
-	| { at: number; type: 'new-version' };
+	| { at: number; type: 'new-version' }
+	/** The emulator's clock jumps an hour ahead: every access token expires, and idle upload sessions with them. */
+	| { at: number; type: 'clock-jump'; seconds: number };
 
 export interface ChaosPlan {
 	seed: number;
@@ -130,8 +132,9 @@ export function makePlan(seed: number, smoke: boolean): ChaosPlan {
 				rule = { ...base, kind: 'fragment', method: 'PUT', expireSession: true };
 				break;
 			case 'token-expiry':
-				// What Graph answers when the access token has expired.
-				rule = { ...base, kind: pick(['createUploadSession', 'graph'] as const), status: 401, code: 'InvalidAuthenticationToken' };
+				// What Graph answers once to an access token that has expired: one refusal (a token
+				// refreshed after it is good again; two refusals in a row would be a revoked grant).
+				rule = { ...base, probability: 1, count: 1, kind: pick(['createUploadSession', 'graph'] as const), status: 401, code: 'InvalidAuthenticationToken' };
 				break;
 			case 'create-session':
 				rule = pick([true, false])
@@ -154,11 +157,7 @@ export function makePlan(seed: number, smoke: boolean): ChaosPlan {
 	events.push({ at: round(between(0.55, 0.8) * window), type: 'sign-out-in', context: pick(['own-a', 'own-b'] as const) });
 	events.push({ at: swapAt, type: 'swap-person', context: 'shared' });
 	events.push({ at: round(between(0.45, 0.7) * window), type: 'new-version' });
+	events.push({ at: moment(), type: 'clock-jump', seconds: 3700 });
 	events.sort((x, y) => x.at - y.at);
 	return { seed, smoke, window, videos, events };
-}
-
-/** Fault rules of the plan that are switched on at `second` (for replaying the mix elsewhere). */
-export function faultsActiveAt(plan: ChaosPlan, second: number): FaultRule[] {
-	return plan.events.flatMap((event) => (event.type === 'fault' && event.at <= second && second < event.at + event.seconds ? [event.rule] : []));
 }
