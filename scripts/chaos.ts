@@ -736,6 +736,14 @@ try {
 			await sleep(2000);
 		}
 		const settleSeconds = elapsed() - faultsStopped;
+		// Not in OneDrive and no longer known to the browser that picked it: lost, not stuck.
+		for (const outcome of outcomes.filter((o) => o.verdict === 'stuck' && o.reason.startsWith('not in OneDrive'))) {
+			const storage = (await main(contexts.get(outcome.video.context)!).evaluate(STORAGE_SCRIPT).catch(() => null)) as Storage | null;
+			if (storage && picked.has(outcome.video.name) && !storage.uploads.some((u) => u.name === outcome.video.name)) {
+				outcome.verdict = 'lost';
+				outcome.reason += '; the browser has no upload for it any more';
+			}
+		}
 
 		// No staged bytes left for finished videos: the browser frees them as OneDrive acknowledges
 		// them, and sweeps leftovers when a page opens. Give the sweep a bounded chance.
