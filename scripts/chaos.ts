@@ -446,13 +446,14 @@ async function tend(ctx: Ctx): Promise<void> {
 			}
 			picked.add(video.name);
 		}
-		const again = page.locator('li.upload label.button').filter({ hasText: 'again' });
-		for (let i = 0; i < (await again.count()); i++) {
-			const item = page.locator('li.upload').filter({ has: again.nth(i) });
-			const original = /Pick “(.+)” again/.exec((await again.nth(i).textContent()) ?? '')?.[1];
+		const asking = page.locator('li.upload').filter({ has: page.locator('label.button', { hasText: 'again' }) });
+		const names = (await asking.evaluateAll((items) => items.map((item) => item.getAttribute('aria-label') ?? ''))).filter(Boolean);
+		for (const name of names) {
+			const item = page.getByRole('listitem', { name });
+			const original = /Pick “(.+)” again/.exec((await item.locator('label.button').first().textContent()) ?? '')?.[1];
 			const path = original ? videoPaths.get(original) : undefined;
 			if (!path) continue;
-			await item.locator('input[type=file]').setInputFiles(path);
+			await item.locator('input[type=file]').setInputFiles(path, { timeout: 10_000 });
 			humanActions.push(`${ctx.name}: picked ${original} again when asked`);
 			log(`${ctx.name}: the app asked for ${original} again; picked it`);
 		}
@@ -635,6 +636,25 @@ async function sdkComparison(): Promise<SdkResult> {
 	return result;
 }
 
+/** Closes the browser, the app server and the stack, and removes the run's files. */
+async function cleanUp(): Promise<void> {
+	await browser?.close().catch(() => undefined);
+	await server?.close().catch(() => undefined);
+	if (stack && stack.exitCode === null) {
+		const exited = new Promise((done) => stack!.once('exit', done));
+		stack.kill('SIGTERM');
+		await exited;
+	}
+	rmSync(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+}
+// Interrupted (Ctrl-C, a CI timeout): leave no stack holding the ports.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+	process.once(signal, () => {
+		console.error(`\nChaos run interrupted (${signal}); stopping the stack…`);
+		void cleanUp().finally(() => process.exit(130));
+	});
+}
+
 // ── the run ──────────────────────────────────────────────────────────────────────────────────
 let buildB = '';
 let versionA = '';
@@ -799,12 +819,6 @@ try {
 	console.error(`Chaos run stopped: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
 	exitCode = 1;
 } finally {
-	await browser?.close().catch(() => undefined);
-	await server?.close().catch(() => undefined);
-	if (stack) {
-		stack.kill('SIGTERM');
-		await new Promise((done) => stack!.once('exit', done));
-	}
-	rmSync(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+	await cleanUp();
 }
 process.exit(exitCode ?? 1);
