@@ -137,6 +137,9 @@ const main = (ctx: Ctx): Page => ctx.pages[0]!;
 
 async function signIn(page: Page, person: Person): Promise<void> {
 	await page.goto('/products');
+	const signedIn = page.getByRole('button', { name: 'Sign out' });
+	await page.getByLabel('Email').or(signedIn).first().waitFor({ timeout: 60_000 });
+	if (await signedIn.isVisible()) return; // An earlier try got this far.
 	await page.getByLabel('Email').fill(people[person].app.email);
 	await page.getByLabel('Password').fill(DEMO_PASSWORD);
 	await page.getByRole('button', { name: 'Sign in' }).click();
@@ -182,13 +185,25 @@ async function signOut(page: Page): Promise<void> {
 	await page.waitForURL(/sign-in/, { timeout: 60_000 });
 }
 
-/** Signs `person` in to Reeldrive here and connects their OneDrive, ending on the Uploads page. */
+/**
+ * Signs `person` in to Reeldrive here and connects their OneDrive, ending on the Uploads page.
+ * Like a person, tries again (up to three times, once back online) when a try fails.
+ */
 async function becomeSignedIn(ctx: Ctx, person: Person): Promise<void> {
-	const page = main(ctx);
-	await signIn(page, person);
-	await connectOneDrive(page, person);
-	ctx.person = person;
-	await openUploads(page);
+	for (let attempt = 1; ; attempt++) {
+		while (ctx.offline) await sleep(250);
+		try {
+			const page = main(ctx);
+			await signIn(page, person);
+			await connectOneDrive(page, person);
+			ctx.person = person;
+			await openUploads(page);
+			return;
+		} catch (error) {
+			if (attempt >= 3) throw error;
+			log(`${ctx.name}: signing ${person} in failed (${String(error instanceof Error ? error.message.split('\n')[0] : error)}); trying again`);
+		}
+	}
 }
 
 // ── progress: what both drives hold, watched all along ───────────────────────────────────────
