@@ -19,6 +19,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CHROMIUM_ARGS, findChromium } from './lib/chromium';
+import { busyPorts } from './lib/ports';
 import { serveStatic, type StaticServer } from './lib/static-server';
 import { CONTEXTS, makePlan, type ChaosEvent, type ContextName, type FaultRule, type Person, type VideoPlan } from './chaos/plan';
 import { SAMPLE, writeVideo } from './chaos/videos';
@@ -692,6 +693,12 @@ try {
 		expectedHash.set(video.name, writeVideo(path, video.size, video.bytesSeed, sample));
 	}
 
+	// The run before ours (under the same lock) may still be letting its ports go.
+	const ports = [5173, 4010, 4011, 54321].map((port) => ({ name: `port ${port}`, port }));
+	for (let i = 0; (await busyPorts(ports)).length > 0; i++) {
+		if (i === 120) throw new Error(`ports still in use after a minute: ${(await busyPorts(ports)).map((p) => p.port).join(', ')}; stop \`npm start\` or whatever holds them`);
+		await sleep(500);
+	}
 	stack = spawn(process.execPath, ['--import', 'tsx', 'scripts/stack.ts', '--emulators-only', '--data-dir', join(work, 'data'), '--fresh'], {
 		cwd: root,
 		stdio: ['ignore', 'ignore', 'inherit']
