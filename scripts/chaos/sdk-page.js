@@ -40,6 +40,7 @@ window.chaosSdkUpload = async function (fileIndex, token, graphBase, folder) {
 		const item = result && (result.responseBody || result);
 		return { ok: true, itemId: item && item.id };
 	} catch (error) {
-		return { ok: false, error: String((error && (error.message || error.code || error.statusCode)) || error).slice(0, 200) };
+		const said = error && (error.message || error.code || error.statusCode);
+		return { ok: false, error: (said ? String(said) : JSON.stringify(error) || String(error)).slice(0, 200) };
 	}
 };
