@@ -19,6 +19,9 @@ const config = {
 		adapter: adapter({ fallback: '200.html', precompress: false, strict: true }),
 		files: { serviceWorker: 'src/service-worker' },
 		serviceWorker: { register: false },
+		// SvelteKit's version marker (the build time unless REELDRIVE_VERSION names one); a new one
+		// makes browsers install the new service worker. The chaos run builds twice with two markers.
+		...(process.env.REELDRIVE_VERSION ? { version: { name: process.env.REELDRIVE_VERSION } } : {}),
 		csp: {
 			mode: 'hash',
 			directives: {
