@@ -208,7 +208,8 @@ export class UploadCore {
 	pause(): Promise<UploadJobState> {
 		return this.command(async () => {
 			const s = await this.load();
-			if (s.status === 'paused' && s.pause === 'user') return;
+			// A duplicate already waits for the person (and must not turn into a plain pause).
+			if (s.status === 'paused' && (s.pause === 'user' || s.pause === 'duplicate')) return;
 			await this.setStatus('paused', { pause: 'user' });
 		}, true);
 	}
