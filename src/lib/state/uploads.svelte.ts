@@ -31,6 +31,8 @@ export type { UploadView } from './upload-view';
 
 /** While work is left and moving, the page keeps the worker going this often. */
 const REPUMP_MS = 2_000;
+/** The longest queueing waits for the library's videos of the same size (for the duplicate look). */
+const LIBRARY_LOOKUP_MS = 4_000;
 
 
 /** A promise with its resolve function (Promise.withResolvers, which Node 20 lacks). */
@@ -355,10 +357,15 @@ export class UploadsManager {
 	async #libraryCopies(sizes: number[]): Promise<ExistingCopy[]> {
 		const services = this.#services;
 		if (!services || !navigator.onLine) return [];
+		// Queueing must not wait long for this: a slow Supabase leaves it to the folder listing.
+		let timer: ReturnType<typeof setTimeout> | undefined;
+		const late = new Promise<ExistingCopy[]>((resolve) => (timer = setTimeout(() => resolve([]), LIBRARY_LOOKUP_MS)));
 		try {
-			return await new VideoRepository(services.supabase).sameSize(sizes);
+			return await Promise.race([new VideoRepository(services.supabase).sameSize(sizes), late]);
 		} catch {
 			return [];
+		} finally {
+			clearTimeout(timer);
 		}
 	}
 
