@@ -162,6 +162,7 @@ describe('never the same video twice', () => {
 		const { ledger, scheduler } = await context(w);
 		const data = pseudoRandomBytes(2 * MiB, 11);
 		const copy = inLibrary(data);
+		w.drive.items.set('item-lib', { id: 'item-lib', parentId: 'root', name: 'grinder.mp4', bytes: data });
 		await queue(ledger, 'j1', data, [copy]);
 		await settle(scheduler);
 		expect((await ledger.get('j1'))!.state.duplicates?.match).toEqual(copy);
@@ -214,6 +215,18 @@ describe('never the same video twice', () => {
 		expect(files.every((item) => quickXorHash(item.bytes) === quickXorHash(data))).toBe(true);
 		// A restarted session from byte 0 does not look again either.
 		expect(w.events.filter((event) => event.type === 'state-changed' && event.pause === 'duplicate')).toHaveLength(1);
+	});
+
+	it('a library row whose file was deleted from OneDrive since is no duplicate: the video uploads', async () => {
+		const w = world();
+		const { ledger, scheduler } = await context(w);
+		const data = pseudoRandomBytes(MiB, 61);
+		await queue(ledger, 'j1', data, [inLibrary(data, { itemId: 'item-deleted' })]);
+		await settle(scheduler);
+		const { state } = (await ledger.get('j1'))!;
+		expect(state).toMatchObject({ status: 'done', duplicates: { phase: 'clear' } });
+		expect(w.drive.log.some((entry) => entry.method === 'GET' && entry.url.includes('/items/item-deleted'))).toBe(true);
+		expect(quickXorHash(w.drive.items.get(state.item!.id)!.bytes)).toBe(quickXorHash(data));
 	});
 
 	it('a file of the same size but other bytes uploads normally', async () => {

@@ -504,14 +504,38 @@ export class UploadCore {
 			this.emit({ type: 'checking', jobId: s.id, hashed: hasher.length, total: s.size });
 		}
 		const digest = hasher.digest();
-		const match = check.candidates.find((copy) => copy.quickXorHash === digest) ?? null;
-		if (match) {
-			s.duplicates = { ...check, phase: 'found', match, candidates: [], hash: hasher.toState() };
+		s.duplicates = { ...check, hash: hasher.toState() };
+		for (const copy of check.candidates.filter((candidate) => candidate.quickXorHash === digest)) {
+			// The folder was listed a moment ago; a library row may point at a file deleted since.
+			const there = copy.source === 'folder' ? 'yes' : await this.stillThere(copy);
+			if (there === 'aborted') {
+				await this.save();
+				return this.result('yield');
+			}
+			if (there === 'unknown') return this.transient('network', null, false);
+			if (there === 'no') continue;
+			s.duplicates = { ...check, phase: 'found', match: copy, candidates: [], hash: hasher.toState() };
 			return this.pauseFor('duplicate');
 		}
 		s.duplicates = { ...check, phase: 'clear', candidates: [], hash: null };
 		await this.save();
 		return null;
+	}
+
+	/** Whether a library copy's file is still in OneDrive with the same size and hash. */
+	private async stillThere(copy: ExistingCopy): Promise<'yes' | 'no' | 'unknown' | 'aborted'> {
+		const token = await this.peekToken();
+		if (token === null) return 'unknown';
+		const res = await this.send({
+			method: 'GET',
+			url: `${itemUrl(this.s!.graphBaseUrl, copy.driveId, copy.itemId)}?$select=${ITEM_FIELDS}`,
+			headers: { Authorization: `Bearer ${token}` }
+		});
+		if (isAborted(res)) return 'aborted';
+		if (isNetworkFailure(res) || res.status >= 500 || res.status === 429 || res.status === 401) return 'unknown';
+		if (res.status !== 200) return 'no';
+		const item = parseUploadedItem(parseJson(res.text));
+		return item && item.size === copy.size && item.quickXorHash === copy.quickXorHash ? 'yes' : 'no';
 	}
 
 	/** Files in the target folder of exactly this job's size whose QuickXorHash OneDrive reports. */
