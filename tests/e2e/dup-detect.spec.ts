@@ -45,6 +45,7 @@ test.describe('never the same video twice', () => {
 		// The same file again, for another product.
 		await page.goto(`/products/${kettle.id}`);
 		await chooseVideos(page, [CLIP]);
+		await expect(page.getByRole('list', { name: 'Uploads for this product' }).getByRole('listitem', { name: NAME })).toBeVisible();
 		await page.goto('/uploads');
 		await expect(waiting(page)).toContainText(`Already in OneDrive: “${NAME}” in /Reeldrive, in your library under the product “Espresso grinder”.`, { timeout: 60_000 });
 		await expect(waiting(page).getByRole('button', { name: 'Link the existing video' })).toBeVisible();

@@ -32,7 +32,7 @@ export interface IntakeDeps {
 	 * same-size videos of the person's library; the target folder is listed by the uploader.
 	 * Absent: no look.
 	 */
-	libraryCopies?: readonly ExistingCopy[];
+	libraryCopies?: readonly ExistingCopy[] | Promise<readonly ExistingCopy[]>;
 	newId?: () => string;
 	now?: () => number;
 }
@@ -66,6 +66,8 @@ export async function queueFiles(
 	const results: EnqueueResult[] = [];
 	const records: UploadRecord[] = [];
 	const checked = await Promise.all(files.map(checkFile));
+	// Looked up while the files were checked (it never fails: offline it is empty).
+	const libraryCopies = await deps.libraryCopies;
 	for (const [index, { file, name, problem }] of checked.entries()) {
 		if (problem !== null || !name) {
 			results.push({ name: file.name, accepted: false, message: problem ?? 'This file was not added.' });
@@ -93,7 +95,7 @@ export async function queueFiles(
 					size: file.size,
 					target: { kind: 'path', folderPath: deps.folderPath },
 					graphBaseUrl: deps.graphBaseUrl,
-					checkDuplicates: deps.libraryCopies ? { known: deps.libraryCopies.filter((copy) => copy.size === file.size) } : undefined
+					checkDuplicates: libraryCopies ? { known: libraryCopies.filter((copy) => copy.size === file.size) } : undefined
 				},
 				at
 			),

@@ -32,7 +32,7 @@ export type { UploadView } from './upload-view';
 /** While work is left and moving, the page keeps the worker going this often. */
 const REPUMP_MS = 2_000;
 /** The longest queueing waits for the library's videos of the same size (for the duplicate look). */
-const LIBRARY_LOOKUP_MS = 4_000;
+const LIBRARY_LOOKUP_MS = 3_000;
 
 
 /** A promise with its resolve function (Promise.withResolvers, which Node 20 lacks). */
@@ -331,7 +331,7 @@ export class UploadsManager {
 			driveId: target.driveId,
 			folderPath: target.folderPath,
 			graphBaseUrl: services.config.graphBaseUrl,
-			libraryCopies: await this.#libraryCopies(files.map((file) => file.size))
+			libraryCopies: this.#libraryCopies(files.map((file) => file.size))
 		}, keptAs);
 		for (const record of records) this.jobs.unshift(this.#view(record));
 		// Uploading starts now, from the picked files; keeping them in storage runs alongside.
