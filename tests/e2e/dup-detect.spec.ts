@@ -3,6 +3,7 @@
  * the person's library or in the upload's OneDrive folder is recognised before a second copy is
  * made, and the person chooses: link the existing video, or upload a second copy anyway.
  */
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { quickXorHash } from '../../src/lib/upload/quickxorhash';
@@ -104,13 +105,27 @@ test.describe('never the same video twice', () => {
 			timeout: 60_000
 		});
 		expect((await driveFiles(microsoft)).uploadSessions).toEqual([]);
-		await waiting(page).getByRole('button', { name: 'Link the existing video' }).click();
+		await expectOfferAccessible(page);
+		await waiting(page).getByRole('button', { name: 'Link the existing video' }).focus();
+		await page.keyboard.press('Enter');
 		await expect
 			.poll(async () => (await rows(app)).map((row) => ({ item: row.item_id, name: row.name, status: row.status })), { timeout: 30_000 })
 			.toEqual([{ item: copied.id, name: 'copied by hand.mp4', status: 'synced' }]);
 		expect((await mp4sInDrive(microsoft)).map((entry) => entry.path)).toEqual(['/Reeldrive/copied by hand.mp4']);
 	});
 });
+
+/** The offer has no serious axe violation and needs no sideways scrolling, at desktop width and on a 360 px phone. */
+async function expectOfferAccessible(page: Page): Promise<void> {
+	for (const width of [1280, 360]) {
+		await page.setViewportSize({ width, height: 800 });
+		const results = await new AxeBuilder({ page }).include('section[aria-labelledby="active-title"]').analyze();
+		const serious = results.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
+		expect(serious.map((violation) => `${width}px ${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`)).toEqual([]);
+		expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
+	}
+	await page.setViewportSize({ width: 1280, height: 800 });
+}
 
 /** Pieces of videos kept in the browser's storage (IndexedDB) for uploads. */
 async function storedPieces(page: Page): Promise<number> {
