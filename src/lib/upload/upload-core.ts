@@ -532,8 +532,10 @@ export class UploadCore {
 			headers: { Authorization: `Bearer ${token}` }
 		});
 		if (isAborted(res)) return 'aborted';
-		if (isNetworkFailure(res) || res.status >= 500 || res.status === 429 || res.status === 401) return 'unknown';
-		if (res.status !== 200) return 'no';
+		if (isNetworkFailure(res) || res.status >= 500 || res.status === 429) return 'unknown';
+		if (res.status === 404 || res.status === 410) return 'no';
+		// Not allowed to look (401, 403): the library's row, whose hash matched, is taken at its word.
+		if (res.status !== 200) return 'yes';
 		const item = parseUploadedItem(parseJson(res.text));
 		return item && item.size === copy.size && item.quickXorHash === copy.quickXorHash ? 'yes' : 'no';
 	}
@@ -547,9 +549,10 @@ export class UploadCore {
 		for (let page = 0; url && page < this.options.maxListingPages; page++) {
 			const res = await this.send({ method: 'GET', url, headers: { Authorization: `Bearer ${token}` } });
 			if (isAborted(res)) return 'aborted';
-			// No folder yet: nothing in it.
-			if (!isNetworkFailure(res) && res.status === 404) return found;
-			if (isNetworkFailure(res) || res.status !== 200) return 'unknown';
+			if (isNetworkFailure(res) || res.status >= 500 || res.status === 429) return 'unknown';
+			// No folder yet: nothing in it. A refusal (401, 403) is left to the session request,
+			// which handles it and says it in words.
+			if (res.status !== 200) return found;
 			const body = parseJson(res.text) as { value?: unknown; '@odata.nextLink'?: unknown } | null;
 			for (const entry of Array.isArray(body?.value) ? body.value : []) {
 				const item = parseUploadedItem(entry);
