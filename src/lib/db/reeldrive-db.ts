@@ -83,6 +83,12 @@ export interface OutboxEntry {
 	/** The snapshot's sync_version: Supabase keeps a row's highest version, so writes cannot go back. */
 	version: number;
 	updatedAt: number;
+	/**
+	 * The upload turned out to be a video already in the library, and the person linked that one:
+	 * its row (`videoId`) takes the upload's product (when the upload had one) and the upload's own
+	 * row goes (`row` is null), so the library holds the video once.
+	 */
+	linkTo?: { videoId: string; productId: string | null };
 }
 
 export interface VideoRowSnapshot {

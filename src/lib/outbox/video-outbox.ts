@@ -77,13 +77,26 @@ function visible(record: UploadRecord): string {
 export function outboxChange(before: UploadRecord | null, after: UploadRecord, now: number): OutboxEntry | null {
 	if (before && visible(before) === visible(after)) return null;
 	const version = (before?.rowVersion ?? 0) + 1;
+	const linked = linkedLibraryVideo(after);
 	return {
 		id: after.id,
 		appUserId: after.appUserId,
-		row: after.state.status === 'cancelled' ? null : videoRowFor(after, version, now),
+		row: after.state.status === 'cancelled' || linked ? null : videoRowFor(after, version, now),
 		version,
-		updatedAt: now
+		updatedAt: now,
+		...(linked ? { linkTo: { videoId: linked, productId: after.productId } } : {})
 	};
+}
+
+/**
+ * The library's videos row this finished upload was linked to instead of uploading (the person
+ * chose "Link the existing video"), or null. A link to a file only in the folder is not one: the
+ * upload's own row records that file.
+ */
+export function linkedLibraryVideo(record: UploadRecord): string | null {
+	const check = record.state.duplicates;
+	if (record.state.status !== 'done' || check?.phase !== 'linked') return null;
+	return check.match?.videoId ?? null;
 }
 
 // ---- page side ----------------------------------------------------------------------------------

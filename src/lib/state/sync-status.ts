@@ -121,7 +121,8 @@ export interface SyncItem {
 export function startCommand(job: Pick<LocalUpload, 'status' | 'pause'>): 'retry' | 'resume' | null {
 	if (job.status === 'error') return 'retry';
 	// An upload waiting for its file needs the file picked again; resuming would only stop again.
-	if (job.status === 'paused' && job.pause !== 'needs-file') return 'resume';
+	// A duplicate waits for the person's choice (link the existing video, or upload a second copy).
+	if (job.status === 'paused' && job.pause !== 'needs-file' && job.pause !== 'duplicate') return 'resume';
 	return null;
 }
 

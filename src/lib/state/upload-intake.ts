@@ -9,7 +9,7 @@ import { LibraryCache } from '$lib/db/library-cache';
 import type { ConnectionRow } from '$lib/supabase/connections';
 import type { JobLedger } from '$lib/db/job-ledger';
 import type { UploadRecord, VideoMeta } from '$lib/db/reeldrive-db';
-import { SNIFF_BYTES, checkUploadable, createUploadJob, describeNameFixes, sanitiseOneDriveName } from '$lib/upload';
+import { SNIFF_BYTES, checkUploadable, createUploadJob, describeNameFixes, sanitiseOneDriveName, type ExistingCopy } from '$lib/upload';
 
 export interface EnqueueResult {
 	name: string;
@@ -27,6 +27,12 @@ export interface IntakeDeps {
 	/** The folder in the person's drive, as a path ("/Reeldrive"); made when the upload starts. */
 	folderPath: string;
 	graphBaseUrl: string;
+	/**
+	 * Look for the same video before uploading (never the same video twice), with these
+	 * same-size videos of the person's library; the target folder is listed by the uploader.
+	 * Absent: no look.
+	 */
+	libraryCopies?: readonly ExistingCopy[] | Promise<readonly ExistingCopy[]>;
 	newId?: () => string;
 	now?: () => number;
 }
@@ -60,6 +66,8 @@ export async function queueFiles(
 	const results: EnqueueResult[] = [];
 	const records: UploadRecord[] = [];
 	const checked = await Promise.all(files.map(checkFile));
+	// Looked up while the files were checked (it never fails: offline it is empty).
+	const libraryCopies = await deps.libraryCopies;
 	for (const [index, { file, name, problem }] of checked.entries()) {
 		if (problem !== null || !name) {
 			results.push({ name: file.name, accepted: false, message: problem ?? 'This file was not added.' });
@@ -80,7 +88,17 @@ export async function queueFiles(
 			mimeType: file.type || 'video/mp4',
 			meta: null,
 			poster: null,
-			state: createUploadJob({ id, name: name.name, size: file.size, target: { kind: 'path', folderPath: deps.folderPath }, graphBaseUrl: deps.graphBaseUrl }, at),
+			state: createUploadJob(
+				{
+					id,
+					name: name.name,
+					size: file.size,
+					target: { kind: 'path', folderPath: deps.folderPath },
+					graphBaseUrl: deps.graphBaseUrl,
+					checkDuplicates: libraryCopies ? { known: libraryCopies.filter((copy) => copy.size === file.size) } : undefined
+				},
+				at
+			),
 			createdAt: at,
 			staging: { stagedTo: kept ? file.size : 0, problem: null }
 		};

@@ -4,7 +4,7 @@
  */
 import type { StagingState, UploadRecord } from '$lib/db/reeldrive-db';
 import type { JobSummary } from '$lib/sw-bridge/protocol';
-import { describeFailure, describeNameFixes, describePause, type PauseReason, type UploadErrorInfo, type UploadStatus } from '$lib/upload';
+import { describeCopy, describeFailure, describeNameFixes, describePause, type ExistingCopy, type PauseReason, type UploadErrorInfo, type UploadStatus } from '$lib/upload';
 
 export interface UploadView {
 	id: string;
@@ -26,6 +26,38 @@ export interface UploadView {
 	secondsLeft: number | null;
 	posterUrl: string | null;
 	createdAt: number;
+	/** Looking for the same video in OneDrive before uploading (no byte is uploaded meanwhile). */
+	checking: boolean;
+	/** While checking: how much of the file was compared, in words ("Checking … 40 %"). */
+	checkingText: string | null;
+	/** Stopped as a duplicate: the video already in OneDrive, and it in words. */
+	duplicate: ExistingCopy | null;
+	duplicateText: string | null;
+	/** Finished by linking the video already in OneDrive (nothing was uploaded). */
+	linked: boolean;
+}
+
+type DuplicatesSummary = JobSummary['duplicates'];
+
+export const CHECKING_WORDS = 'Checking whether this video is already in OneDrive';
+
+/** What the look for the same video adds to an upload's view. */
+export function duplicateFacts(status: UploadStatus, pause: PauseReason | null, duplicates: DuplicatesSummary) {
+	const phase = duplicates?.phase ?? null;
+	const checking = (phase === 'pending' || phase === 'hashing') && (status === 'queued' || status === 'uploading');
+	const duplicate = status === 'paused' && pause === 'duplicate' && phase === 'found' ? (duplicates?.match ?? null) : null;
+	return {
+		checking,
+		duplicate,
+		duplicateText: duplicate ? `Already in OneDrive: ${describeCopy(duplicate)}.` : null,
+		linked: status === 'done' && phase === 'linked'
+	};
+}
+
+/** The state's words, with what the look for the same video says over them. */
+function withDuplicateWords(view: Pick<UploadView, 'statusText' | 'checking' | 'linked'>): void {
+	if (view.checking) view.statusText = CHECKING_WORDS;
+	if (view.linked) view.statusText = 'In OneDrive (linked to the video that was already there; nothing uploaded)';
 }
 
 const STATUS_WORDS: Record<UploadStatus, string> = {
@@ -80,7 +112,7 @@ export function nextSpeed(previous: SpeedSample | undefined, acknowledged: numbe
 export function uploadView(record: UploadRecord, speed: number | null, posterUrl: string | null): UploadView {
 	const s = record.state;
 	const active = s.status === 'uploading' || s.status === 'queued';
-	return {
+	const view: UploadView = {
 		id: record.id,
 		name: s.name,
 		originalName: record.originalName,
@@ -95,8 +127,12 @@ export function uploadView(record: UploadRecord, speed: number | null, posterUrl
 		bytesPerSecond: active ? speed : null,
 		secondsLeft: active && speed ? Math.ceil((s.size - s.acknowledged) / speed) : null,
 		posterUrl,
-		createdAt: record.createdAt
+		createdAt: record.createdAt,
+		...duplicateFacts(s.status, s.pause, s.duplicates ? { phase: s.duplicates.phase, match: s.duplicates.match } : null),
+		checkingText: null
 	};
+	withDuplicateWords(view);
+	return view;
 }
 
 /** Applies the worker's summary of a job to its view. */
@@ -107,6 +143,9 @@ export function applySummary(job: UploadView, summary: JobSummary): void {
 	job.acknowledged = summary.acknowledged;
 	job.size = summary.size;
 	Object.assign(job, describeState(summary.status, summary.pause, summary.error, summary.autoRetryAt ?? null));
+	if (summary.duplicates !== undefined) Object.assign(job, duplicateFacts(summary.status, summary.pause, summary.duplicates));
+	if (!job.checking) job.checkingText = null;
+	withDuplicateWords(job);
 	if (summary.status !== 'uploading' && summary.status !== 'queued') {
 		job.bytesPerSecond = null;
 		job.secondsLeft = null;
@@ -119,4 +158,11 @@ export function applyProgress(job: UploadView, acknowledged: number, total: numb
 	job.size = total;
 	job.bytesPerSecond = speed;
 	job.secondsLeft = speed ? Math.ceil((total - acknowledged) / speed) : null;
+}
+
+/** How far the look for the same video got (the file is hashed only when a same-size copy exists). */
+export function applyChecking(job: UploadView, hashed: number, total: number): void {
+	job.checking = true;
+	job.statusText = CHECKING_WORDS;
+	job.checkingText = `Comparing with a video of the same size: ${total > 0 ? Math.floor((hashed / total) * 100) : 0} % read`;
 }

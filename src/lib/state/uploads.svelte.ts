@@ -17,18 +17,22 @@ import { InPageRunner } from '$lib/sw-bridge/in-page-runner';
 import { WorkerClient, type UploadChannel } from '$lib/sw-bridge/worker-client';
 import { appUpdate } from './app-update.svelte';
 import { writeOutboxEntry } from '$lib/supabase/video-outbox';
+import { VideoRepository } from '$lib/supabase/videos';
+import type { ExistingCopy } from '$lib/upload';
 import { platformLocks } from '$lib/upload-runner/job-locks';
 import type { OneDriveManager } from './onedrive.svelte';
 import type { SessionManager } from './session.svelte';
 import { holdVideos, queueHeldVideos } from './held-videos';
 import { describeQueued, queueFiles, UploadDestinations, type EnqueueResult } from './upload-intake';
-import { applyProgress, applySummary, describeKept, nextSpeed, uploadView, type SpeedSample, type UploadView } from './upload-view';
+import { applyChecking, applyProgress, applySummary, describeKept, nextSpeed, uploadView, type SpeedSample, type UploadView } from './upload-view';
 
 export type { EnqueueResult } from './upload-intake';
 export type { UploadView } from './upload-view';
 
 /** While work is left and moving, the page keeps the worker going this often. */
 const REPUMP_MS = 2_000;
+/** The longest queueing waits for the library's videos of the same size (for the duplicate look). */
+const LIBRARY_LOOKUP_MS = 3_000;
 
 
 /** A promise with its resolve function (Promise.withResolvers, which Node 20 lacks). */
@@ -254,6 +258,11 @@ export class UploadsManager {
 			case 'progress':
 				this.#onProgress(message.jobId, message.acknowledged, message.total);
 				break;
+			case 'checking': {
+				const job = this.jobs.find((entry) => entry.id === message.jobId);
+				if (job) applyChecking(job, message.hashed, message.total);
+				break;
+			}
 			case 'job-changed': {
 				this.#applySummary(message.job);
 				this.#stager?.acknowledged(message.job.id, message.job.acknowledged);
@@ -321,7 +330,8 @@ export class UploadsManager {
 			microsoftAccountId: target.microsoftAccountId,
 			driveId: target.driveId,
 			folderPath: target.folderPath,
-			graphBaseUrl: services.config.graphBaseUrl
+			graphBaseUrl: services.config.graphBaseUrl,
+			libraryCopies: this.#libraryCopies(files.map((file) => file.size))
 		}, keptAs);
 		for (const record of records) this.jobs.unshift(this.#view(record));
 		// Uploading starts now, from the picked files; keeping them in storage runs alongside.
@@ -338,6 +348,25 @@ export class UploadsManager {
 			});
 		}
 		return results;
+	}
+
+	/**
+	 * The person's videos of these sizes, for the look for the same video before uploading.
+	 * Offline or failing, only the target folder is looked at (by the uploader).
+	 */
+	async #libraryCopies(sizes: number[]): Promise<ExistingCopy[]> {
+		const services = this.#services;
+		if (!services || !navigator.onLine) return [];
+		// Queueing must not wait long for this: a slow Supabase leaves it to the folder listing.
+		let timer: ReturnType<typeof setTimeout> | undefined;
+		const late = new Promise<ExistingCopy[]>((resolve) => (timer = setTimeout(() => resolve([]), LIBRARY_LOOKUP_MS)));
+		try {
+			return await Promise.race([new VideoRepository(services.supabase).sameSize(sizes), late]);
+		} catch {
+			return [];
+		} finally {
+			clearTimeout(timer);
+		}
 	}
 
 	/** Looks again whether videos can be queued here (after the connection row changed). */

@@ -1,4 +1,5 @@
 /** The signed-in user's videos rows: metadata only; the bytes stay in their OneDrive. */
+import type { ExistingCopy } from '$lib/upload';
 import type { Database } from './database.types';
 import type { ReeldriveSupabase } from './client';
 import { fromPostgrestError } from './errors';
@@ -55,6 +56,45 @@ export class VideoRepository {
 			.select('*');
 		if (error) throw fromPostgrestError(error, 'That video');
 		return data;
+	}
+
+	/**
+	 * The person's videos in OneDrive of exactly these sizes, with the hash to compare and the
+	 * product to name: what an upload of the same size may duplicate. Rows whose file is not in
+	 * OneDrive (no item yet, missing) or has no hash cannot be compared and are left out.
+	 */
+	async sameSize(sizes: readonly number[]): Promise<ExistingCopy[]> {
+		const wanted = [...new Set(sizes)];
+		if (wanted.length === 0) return [];
+		const { data, error } = await this.db
+			.from('videos')
+			.select('id,product_id,drive_id,item_id,name,folder_path,size_bytes,quick_xor_hash,web_url')
+			.in('size_bytes', wanted)
+			.eq('status', 'synced')
+			.not('item_id', 'is', null)
+			.not('quick_xor_hash', 'is', null)
+			.limit(PAGE_ROWS);
+		if (error) throw fromPostgrestError(error, 'The videos');
+		const productIds = [...new Set(data.map((row) => row.product_id).filter((id): id is string => !!id))];
+		const titles = new Map<string, string>();
+		if (productIds.length > 0) {
+			const { data: products, error: failed } = await this.db.from('products').select('id,title').in('id', productIds);
+			if (failed) throw fromPostgrestError(failed, 'The products');
+			for (const product of products) titles.set(product.id, product.title);
+		}
+		return data.map((row) => ({
+			source: 'library' as const,
+			videoId: row.id,
+			productId: row.product_id,
+			productTitle: row.product_id ? (titles.get(row.product_id) ?? null) : null,
+			itemId: row.item_id!,
+			driveId: row.drive_id,
+			name: row.name,
+			folderPath: row.folder_path,
+			size: row.size_bytes,
+			quickXorHash: row.quick_xor_hash!,
+			webUrl: row.web_url
+		}));
 	}
 
 	/** Points a video's row at another OneDrive file (after the first went missing). */

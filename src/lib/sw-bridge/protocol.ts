@@ -2,12 +2,13 @@
  * The typed messages between pages and the service worker: one versioned, discriminated union
  * each way (house rule 7). Everything here is plain data.
  */
-import type { PauseReason, UploadErrorInfo, UploadStatus } from '$lib/upload';
+import type { DuplicateCheck, ExistingCopy, PauseReason, UploadErrorInfo, UploadStatus } from '$lib/upload';
 
 export const PROTOCOL_VERSION = 1;
 export const SYNC_TAG = 'reeldrive-uploads';
 
-export type UploadCommand = 'pause' | 'resume' | 'cancel' | 'retry' | 'keep-both' | 'replace';
+/** 'link-existing' and 'upload-anyway' answer a job stopped as a duplicate (pause reason 'duplicate'). */
+export type UploadCommand = 'pause' | 'resume' | 'cancel' | 'retry' | 'keep-both' | 'replace' | 'link-existing' | 'upload-anyway';
 
 export type PageToWorker =
 	/** Who is signed in here now; null when nobody is (uploads of everyone else stay paused). */
@@ -30,11 +31,15 @@ export interface JobSummary {
 	size: number;
 	/** In error: when it tries again by itself (null: it waits for the person). */
 	autoRetryAt: number | null;
+	/** The look for the same video before uploading (null: none for this job). */
+	duplicates?: { phase: DuplicateCheck['phase']; match: ExistingCopy | null } | null;
 }
 
 export type WorkerToPage =
 	| { v: 1; type: 'job-changed'; job: JobSummary }
 	| { v: 1; type: 'progress'; jobId: string; acknowledged: number; total: number; bytesPerSecond: number | null }
+	/** Looking for the same video before uploading: bytes of the file hashed so far. */
+	| { v: 1; type: 'checking'; jobId: string; hashed: number; total: number }
 	/**
 	 * A pump ended. `runnable` jobs could run now; `progressed`: this pump moved something on;
 	 * `dueAt`: when the soonest backoff or automatic retry ends. The page may pump again.
@@ -70,7 +75,7 @@ export function isPageToWorker(data: unknown): data is PageToWorker {
 
 export function isWorkerToPage(data: unknown): data is WorkerToPage {
 	const message = data as { v?: unknown; type?: unknown } | null;
-	return !!message && message.v === PROTOCOL_VERSION && typeof message.type === 'string' && ['job-changed', 'progress', 'pump-finished', 'outbox-changed'].includes(message.type);
+	return !!message && message.v === PROTOCOL_VERSION && typeof message.type === 'string' && ['job-changed', 'progress', 'checking', 'pump-finished', 'outbox-changed'].includes(message.type);
 }
 
 export function isTokenRequest(data: unknown): data is TokenRequest {

@@ -20,7 +20,8 @@ const JOBS_CHANNEL = 'reeldrive-jobs';
 
 export function summarise(record: UploadRecord): JobSummary {
 	const s = record.state;
-	return { id: record.id, status: s.status, pause: s.pause, error: s.error, acknowledged: s.acknowledged, size: s.size, autoRetryAt: s.autoRetryAt };
+	const duplicates = s.duplicates ? { phase: s.duplicates.phase, match: s.duplicates.match } : null;
+	return { id: record.id, status: s.status, pause: s.pause, error: s.error, acknowledged: s.acknowledged, size: s.size, autoRetryAt: s.autoRetryAt, duplicates };
 }
 
 export interface RunnerContext {
@@ -52,6 +53,13 @@ export function composeScheduler(context: RunnerContext): ComposedRunner {
 	const lastProgress = new Map<string, number>();
 
 	const onEvent = (event: UploadEvent) => {
+		if (event.type === 'checking') {
+			const now = Date.now();
+			if (now - (lastProgress.get(event.jobId) ?? 0) < PROGRESS_INTERVAL_MS && event.hashed < event.total) return;
+			lastProgress.set(event.jobId, now);
+			publish({ ...event, v: PROTOCOL_VERSION });
+			return;
+		}
 		if (event.type !== 'progress') return;
 		const now = Date.now();
 		if (now - (lastProgress.get(event.jobId) ?? 0) < PROGRESS_INTERVAL_MS && event.acknowledged < event.total) return;

@@ -411,6 +411,10 @@ function applyCommand(engine: UploadCore, command: UploadCommand): Promise<unkno
 			return engine.resolveConflict('rename');
 		case 'replace':
 			return engine.resolveConflict('replace');
+		case 'link-existing':
+			return engine.resolveDuplicate('link');
+		case 'upload-anyway':
+			return engine.resolveDuplicate('upload');
 		case 'cancel':
 			return engine.cancel();
 	}

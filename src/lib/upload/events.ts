@@ -28,4 +28,6 @@ export type UploadEvent =
 	/** The server's position differed from ours (partial acceptance, lost bytes, a crash mid-fragment). */
 	| { type: 'realigned'; jobId: string; from: number; to: number }
 	| { type: 'retry-scheduled'; jobId: string; attempt: number; delayMs: number; cause: string }
-	| { type: 'verified'; jobId: string; quickXorHash: string; verified: boolean };
+	| { type: 'verified'; jobId: string; quickXorHash: string; verified: boolean }
+	/** Looking for the same video before uploading: bytes of the file hashed so far. */
+	| { type: 'checking'; jobId: string; hashed: number; total: number };

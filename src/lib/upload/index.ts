@@ -17,11 +17,13 @@ export {
 	type UploadTarget,
 	type UploadSession,
 	type UploadedItem,
-	type NewUploadJob
+	type NewUploadJob,
+	type ExistingCopy,
+	type DuplicateCheck
 } from './job';
 export { UploadCore, type SliceBounds, type SliceResult, type UploadCoreOptions } from './upload-core';
 export { QuickXorHash, quickXorHash, type QuickXorHashState } from './quickxorhash';
 export * from './fragment-plan';
 export { sanitiseOneDriveName, MAX_NAME_LENGTH, type NameFix, type SanitisedName } from './onedrive-names';
 export { checkUploadable, sniffVideoContainer, MAX_FILE_SIZE, SNIFF_BYTES, type VideoContainer, type UploadableFile } from './file-checks';
-export { describeUploadError, describeFailure, describePause, describeNameFixes } from './messages';
+export { describeUploadError, describeFailure, describePause, describeNameFixes, describeCopy } from './messages';

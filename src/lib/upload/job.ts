@@ -28,7 +28,13 @@ export type PauseReason =
 	 * The next bytes are not on this device: only part of the video was kept before the page that
 	 * picked it closed. Continues when the file is given again (or the page that has it returns).
 	 */
-	| 'needs-file';
+	| 'needs-file'
+	/**
+	 * The same video (size and QuickXorHash) is already in the person's library or the target
+	 * folder (`duplicates.match`). Nothing was uploaded; only the person's choice continues:
+	 * link the existing one, or upload a second copy anyway.
+	 */
+	| 'duplicate';
 
 export type ConflictBehavior = 'rename' | 'replace' | 'fail';
 
@@ -54,6 +60,46 @@ export interface UploadedItem {
 	quickXorHash: string | null;
 	/** Raw driveItem facets the host may record (video dimensions, duration). */
 	video: Record<string, unknown> | null;
+}
+
+/** A video already in OneDrive that an upload may turn out to duplicate. Plain data. */
+export interface ExistingCopy {
+	/** 'library': a videos row of the person's; 'folder': a file in the upload's target folder. */
+	source: 'library' | 'folder';
+	/** The videos row, when the copy is in the person's library. */
+	videoId: string | null;
+	productId: string | null;
+	/** The product's title, for words ("in Espresso grinder"). */
+	productTitle: string | null;
+	itemId: string;
+	driveId: string | null;
+	name: string;
+	/** The folder it is in, from the drive root ("/Reeldrive"), when known. */
+	folderPath: string | null;
+	size: number;
+	quickXorHash: string;
+	webUrl: string | null;
+}
+
+/**
+ * Never the same video twice: before an upload session is made, copies of the same size in the
+ * library (given at queueing) and in the target folder (listed here) are gathered; only when one
+ * exists is the file hashed, and a copy with the same QuickXorHash stops the job for the person.
+ */
+export interface DuplicateCheck {
+	/**
+	 * pending: nothing looked at yet; hashing: same-size copies exist, the file is being hashed;
+	 * clear: no copy, upload; found: `match` waits for the person; ignored: the person chose a
+	 * second copy (never asked again); linked: the person chose the existing copy.
+	 */
+	phase: 'pending' | 'hashing' | 'clear' | 'found' | 'ignored' | 'linked';
+	/** Same-size copies in the person's library, as the page found them when queueing. */
+	known: ExistingCopy[];
+	/** While hashing: every same-size copy with a hash to compare. */
+	candidates: ExistingCopy[];
+	/** While hashing: the hash of the bytes read so far; once found, of the whole file. */
+	hash: QuickXorHashState | null;
+	match: ExistingCopy | null;
 }
 
 export interface UploadJobState {
@@ -96,6 +142,8 @@ export interface UploadJobState {
 	autoRetries: number;
 	/** Hash or size mismatches so far: the first is retried by itself, a second waits for the person. */
 	mismatches: number;
+	/** null: no check for this job (queued before the check existed, or not asked for). */
+	duplicates: DuplicateCheck | null;
 	createdAt: number;
 	updatedAt: number;
 }
@@ -107,6 +155,11 @@ export interface NewUploadJob {
 	target: UploadTarget;
 	conflictBehavior?: ConflictBehavior;
 	graphBaseUrl?: string;
+	/**
+	 * Look for the same video before uploading, with these same-size copies from the person's
+	 * library (the target folder is listed too). Absent: no check.
+	 */
+	checkDuplicates?: { known: ExistingCopy[] };
 }
 
 export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com/v1.0';
@@ -142,6 +195,9 @@ export function createUploadJob(input: NewUploadJob, now: number): UploadJobStat
 		autoRetryAt: null,
 		autoRetries: 0,
 		mismatches: 0,
+		duplicates: input.checkDuplicates
+			? { phase: 'pending', known: input.checkDuplicates.known.filter((copy) => copy.size === input.size), candidates: [], hash: null, match: null }
+			: null,
 		createdAt: now,
 		updatedAt: now
 	};
@@ -193,7 +249,8 @@ export function withDefaults(state: UploadJobState): UploadJobState {
 		...state,
 		autoRetryAt: state.autoRetryAt ?? null,
 		autoRetries: state.autoRetries ?? 0,
-		mismatches: state.mismatches ?? 0
+		mismatches: state.mismatches ?? 0,
+		duplicates: state.duplicates ?? null
 	};
 }
 

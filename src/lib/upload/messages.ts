@@ -3,7 +3,7 @@
  * describeUploadError / describePause; nothing else shows a code or a status number.
  */
 import type { ErrorContext, UploadErrorCode, UploadErrorInfo } from './errors';
-import type { PauseReason } from './job';
+import type { ExistingCopy, PauseReason } from './job';
 import type { NameFix } from './onedrive-names';
 
 const GB = 1_000_000_000;
@@ -47,7 +47,8 @@ const PAUSE_MESSAGES: Record<PauseReason, string> = {
 	'needs-page': 'Open Reeldrive to continue.',
 	'needs-sign-in': 'Waiting for you to reconnect OneDrive (Settings). It carries on by itself once you do.',
 	'needs-file':
-		'Only part of this video was kept on this device before its page closed. Pick the same file again to finish; what OneDrive already has is kept.'
+		'Only part of this video was kept on this device before its page closed. Pick the same file again to finish; what OneDrive already has is kept.',
+	duplicate: 'This video is already in OneDrive, so nothing was uploaded. Link the existing video, or upload a second copy anyway.'
 };
 
 const NAME_FIX_MESSAGES: Record<NameFix, string> = {
@@ -91,4 +92,19 @@ export function describePause(reason: PauseReason): string {
 
 export function describeNameFixes(fixes: readonly NameFix[]): string {
 	return fixes.map((f) => NAME_FIX_MESSAGES[f]).join('; ');
+}
+
+/**
+ * Which existing video an upload duplicates, in words: its name, where it is, and its product.
+ * "“clip.mp4” in /Reeldrive, in your library under the product “Espresso grinder”".
+ */
+export function describeCopy(copy: ExistingCopy): string {
+	const where = copy.folderPath ? ` in ${copy.folderPath || '/'}` : '';
+	const library =
+		copy.source === 'library'
+			? copy.productTitle
+				? `, in your library under the product “${copy.productTitle}”`
+				: ', in your library without a product'
+			: ', in your OneDrive folder (not in your library yet)';
+	return `“${copy.name}”${where}${library}`;
 }

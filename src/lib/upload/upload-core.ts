@@ -40,6 +40,8 @@ import {
 	transition,
 	withDefaults,
 	type ConflictBehavior,
+	type DuplicateCheck,
+	type ExistingCopy,
 	type NewUploadJob,
 	type PauseReason,
 	type UploadJobState,
@@ -213,7 +215,8 @@ export class UploadCore {
 	pause(): Promise<UploadJobState> {
 		return this.command(async () => {
 			const s = await this.load();
-			if (s.status === 'paused' && s.pause === 'user') return;
+			// A duplicate already waits for the person (and must not turn into a plain pause).
+			if (s.status === 'paused' && (s.pause === 'user' || s.pause === 'duplicate')) return;
 			await this.setStatus('paused', { pause: 'user' });
 		}, true);
 	}
@@ -223,6 +226,8 @@ export class UploadCore {
 		return this.command(async () => {
 			const s = await this.load();
 			if (s.status !== 'paused') throw new UploadError('invalid-transition', { from: s.status, to: 'queued' });
+			// A duplicate waits for the person's choice between the two, not a plain Resume.
+			if (s.pause === 'duplicate') throw new UploadError('invalid-transition', { from: 'duplicate', to: 'queued' });
 			this.positionKnown = false;
 			await this.setStatus('queued');
 		});
@@ -257,6 +262,46 @@ export class UploadCore {
 			s.conflictBehavior = behavior;
 			this.dropSession();
 			await this.setStatus('queued');
+		});
+	}
+
+	/**
+	 * The person's answer for a job stopped as a duplicate. 'upload': upload a second copy (and
+	 * never ask again for this job). 'link': take the existing copy as this job's video: the job
+	 * is done with that item (its hash was just compared), nothing is uploaded and no bytes stay.
+	 */
+	resolveDuplicate(choice: 'upload' | 'link'): Promise<UploadJobState> {
+		return this.command(async () => {
+			const s = await this.load();
+			const check = s.duplicates;
+			if (s.status !== 'paused' || s.pause !== 'duplicate' || !check?.match || !check.hash) {
+				throw new UploadError('invalid-transition', { from: s.pause ?? s.status, to: choice });
+			}
+			if (choice === 'upload') {
+				s.duplicates = { ...check, phase: 'ignored', candidates: [], hash: null };
+				this.positionKnown = false;
+				await this.setStatus('queued');
+				return;
+			}
+			const match = check.match;
+			const whole = QuickXorHash.fromState(check.hash);
+			if (whole.length !== s.size) throw new UploadError('invalid-transition', { from: 'duplicate', to: 'link' });
+			s.duplicates = { ...check, phase: 'linked', candidates: [], hash: null };
+			this.dropSession();
+			this.hasher = whole;
+			s.acknowledged = s.size;
+			s.item = {
+				id: match.itemId,
+				name: match.name,
+				size: match.size,
+				driveId: match.driveId,
+				webUrl: match.webUrl,
+				quickXorHash: match.quickXorHash,
+				video: null
+			};
+			await this.setStatus('verifying');
+			this.emitProgress();
+			await this.finish(true, whole.digest());
 		});
 	}
 
@@ -377,6 +422,9 @@ export class UploadCore {
 		const waiting = await this.waitTurn(ctx);
 		if (waiting) return waiting;
 		if (!this.ports.connectivity.isOnline()) return this.pauseFor('offline');
+		if (!s.session && s.acknowledged === 0 && (s.duplicates?.phase === 'pending' || s.duplicates?.phase === 'hashing')) {
+			return this.checkDuplicates(ctx, s.duplicates);
+		}
 		if (!s.session) return this.openSession();
 
 		const now = this.ports.clock.now();
@@ -414,6 +462,125 @@ export class UploadCore {
 		}
 		await this.ports.clock.sleep(notBefore - now);
 		return null;
+	}
+
+	// ---- the same video twice ------------------------------------------------------------------
+
+	/**
+	 * Before any session: is this video already in OneDrive? Cheap first: copies of the same size
+	 * (the library's, given at queueing, and the target folder's, listed now). Only when one
+	 * exists is the file hashed, in chunks, persisting where it got to when a slice or a command
+	 * interrupts it; a copy with the same QuickXorHash stops the job for the person.
+	 */
+	private async checkDuplicates(ctx: SliceContext, check: DuplicateCheck): Promise<Step> {
+		const s = this.s!;
+		if (check.phase === 'pending') {
+			const token = await this.token(false);
+			if (typeof token !== 'string') return token;
+			const listed = await this.sameSizeInFolder(token);
+			if (listed === 'aborted') return this.result('yield');
+			if (listed === 'unknown') return this.transient('network', null, false);
+			const candidates = [...check.known];
+			for (const copy of listed) if (!candidates.some((known) => known.itemId === copy.itemId)) candidates.push(copy);
+			s.duplicates = candidates.length === 0
+				? { ...check, phase: 'clear' }
+				: { ...check, phase: 'hashing', candidates, hash: new QuickXorHash().toState() };
+			s.attempt = 0;
+			s.notBefore = null;
+			await this.save();
+			return null;
+		}
+		const hasher = check.hash ? QuickXorHash.fromState(check.hash) : new QuickXorHash();
+		const keep = async () => {
+			s.duplicates = { ...check, hash: hasher.toState() };
+			await this.save();
+		};
+		while (hasher.length < s.size) {
+			if (this.stopping || (ctx.bounds.deadline !== undefined && this.ports.clock.now() >= ctx.bounds.deadline)) {
+				await keep();
+				return this.result('yield');
+			}
+			const from = hasher.length;
+			try {
+				hasher.update(await this.readRange(from, Math.min(s.size, from + REALIGN_CHUNK)));
+			} catch (e) {
+				await keep();
+				if (e instanceof BytesNotHereError) return this.pauseFor('needs-file');
+				return this.fail('file-unreadable', { start: from, detail: e instanceof Error ? e.message : String(e) }, true);
+			}
+			this.emit({ type: 'checking', jobId: s.id, hashed: hasher.length, total: s.size });
+		}
+		const digest = hasher.digest();
+		s.duplicates = { ...check, hash: hasher.toState() };
+		for (const copy of check.candidates.filter((candidate) => candidate.quickXorHash === digest)) {
+			// The folder was listed a moment ago; a library row may point at a file deleted since.
+			const there = copy.source === 'folder' ? 'yes' : await this.stillThere(copy);
+			if (there === 'aborted') {
+				await this.save();
+				return this.result('yield');
+			}
+			if (there === 'unknown') return this.transient('network', null, false);
+			if (there === 'no') continue;
+			s.duplicates = { ...check, phase: 'found', match: copy, candidates: [], hash: hasher.toState() };
+			return this.pauseFor('duplicate');
+		}
+		s.duplicates = { ...check, phase: 'clear', candidates: [], hash: null };
+		await this.save();
+		return null;
+	}
+
+	/** Whether a library copy's file is still in OneDrive with the same size and hash. */
+	private async stillThere(copy: ExistingCopy): Promise<'yes' | 'no' | 'unknown' | 'aborted'> {
+		const token = await this.peekToken();
+		if (token === null) return 'unknown';
+		const res = await this.send({
+			method: 'GET',
+			url: `${itemUrl(this.s!.graphBaseUrl, copy.driveId, copy.itemId)}?$select=${ITEM_FIELDS}`,
+			headers: { Authorization: `Bearer ${token}` }
+		});
+		if (isAborted(res)) return 'aborted';
+		if (isNetworkFailure(res) || res.status >= 500 || res.status === 429) return 'unknown';
+		if (res.status === 404 || res.status === 410) return 'no';
+		// Not allowed to look (401, 403): the library's row, whose hash matched, is taken at its word.
+		if (res.status !== 200) return 'yes';
+		const item = parseUploadedItem(parseJson(res.text));
+		return item && item.size === copy.size && item.quickXorHash === copy.quickXorHash ? 'yes' : 'no';
+	}
+
+	/** Files in the target folder of exactly this job's size whose QuickXorHash OneDrive reports. */
+	private async sameSizeInFolder(token: string): Promise<ExistingCopy[] | 'unknown' | 'aborted'> {
+		const s = this.s!;
+		const found: ExistingCopy[] = [];
+		const folderPath = s.target.kind === 'path' ? `/${s.target.folderPath.split('/').filter((part) => part.length > 0).join('/')}` : null;
+		let url: string | null = childrenUrl(s.graphBaseUrl, s.target, ITEM_FIELDS);
+		for (let page = 0; url && page < this.options.maxListingPages; page++) {
+			const res = await this.send({ method: 'GET', url, headers: { Authorization: `Bearer ${token}` } });
+			if (isAborted(res)) return 'aborted';
+			if (isNetworkFailure(res) || res.status >= 500 || res.status === 429) return 'unknown';
+			// No folder yet: nothing in it. A refusal (401, 403) is left to the session request,
+			// which handles it and says it in words.
+			if (res.status !== 200) return found;
+			const body = parseJson(res.text) as { value?: unknown; '@odata.nextLink'?: unknown } | null;
+			for (const entry of Array.isArray(body?.value) ? body.value : []) {
+				const item = parseUploadedItem(entry);
+				if (!item || item.size !== s.size || !item.quickXorHash) continue;
+				found.push({
+					source: 'folder',
+					videoId: null,
+					productId: null,
+					productTitle: null,
+					itemId: item.id,
+					driveId: item.driveId ?? s.target.driveId ?? null,
+					name: item.name,
+					folderPath,
+					size: item.size,
+					quickXorHash: item.quickXorHash,
+					webUrl: item.webUrl
+				});
+			}
+			url = typeof body?.['@odata.nextLink'] === 'string' ? body['@odata.nextLink'] : null;
+		}
+		return found;
 	}
 
 	// ---- session ------------------------------------------------------------------------------
