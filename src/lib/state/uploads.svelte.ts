@@ -32,7 +32,7 @@ export type { UploadView } from './upload-view';
 /** While work is left and moving, the page keeps the worker going this often. */
 const REPUMP_MS = 2_000;
 /** The longest queueing waits for the library's videos of the same size (for the duplicate look). */
-const LIBRARY_LOOKUP_MS = 3_000;
+const LIBRARY_LOOKUP_MS = 1_000;
 
 
 /** A promise with its resolve function (Promise.withResolvers, which Node 20 lacks). */
