@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { CHROMIUM_ARGS, findChromium } from '../scripts/lib/chromium';
 import { connectOneDrive, emulator, newAppAccount, newMicrosoftAccount, signIn } from '../tests/e2e/support/stack';
 import { makeLargeMp4 } from '../tests/e2e/support/videos';
-import { figure, numberArg, PREBUILT } from './lib/results';
+import { figure, numberArg, PREBUILT, SMOKE } from './lib/results';
 
 const MiB = 1024 * 1024;
 const SIZE = numberArg('mib', 1024, 32) * MiB;
@@ -95,7 +95,7 @@ try {
 	await connectOneDrive(page, microsoft);
 	await page.goto('/uploads');
 	await page.evaluate(() => navigator.serviceWorker.ready);
-	await emulator('POST', '/faults', { kind: 'fragment', method: 'PUT', probability: 1, seed: 1, latencyMs: 60_000 });
+	await emulator('POST', '/faults', { kind: 'fragment', method: 'PUT', probability: 1, seed: 1, latencyMs: SMOKE ? 8_000 : 60_000 });
 	// The first fragment's request starts when its CORS preflight goes to the upload host; the PUT
 	// itself is seen later here, because DevTools copies its 10 MiB body before letting it go.
 	let firstFragmentAt = 0;

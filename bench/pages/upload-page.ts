@@ -28,7 +28,7 @@ function makeVideo(bytes: number): Blob {
 		x ^= x << 5;
 		block[i] = x & 0xff;
 	}
-	const parts: Uint8Array[] = [];
+	const parts: Uint8Array<ArrayBuffer>[] = [];
 	for (let at = 0; at < bytes; at += block.length) parts.push(at + block.length <= bytes ? block : block.subarray(0, bytes - at));
 	return new Blob(parts, { type: 'video/mp4' });
 }
