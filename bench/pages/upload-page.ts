@@ -18,8 +18,12 @@ const urls = (query.get('urls') ?? '').split(' ').filter(Boolean);
 const plan = (query.get('plan') ?? '10485760').split(',').map(Number);
 const slice = Number(query.get('slice') ?? 0);
 
-/** The same bytes for every variant: an 8 MiB pseudo-random block repeated up to `bytes`. */
-function makeVideo(bytes: number): Blob {
+/**
+ * The same bytes for every variant: an 8 MiB pseudo-random block repeated up to `bytes`, written
+ * to a file in the origin's private file system. Its File is disk-backed, like a picked video (a
+ * 1 GiB Blob built in memory makes Chromium's fetches fail with "Failed to fetch").
+ */
+async function makeVideo(bytes: number): Promise<File> {
 	const block = new Uint8Array(8 * 1024 * 1024);
 	let x = 2463534242;
 	for (let i = 0; i < block.length; i++) {
@@ -28,9 +32,12 @@ function makeVideo(bytes: number): Blob {
 		x ^= x << 5;
 		block[i] = x & 0xff;
 	}
-	const parts: Uint8Array<ArrayBuffer>[] = [];
-	for (let at = 0; at < bytes; at += block.length) parts.push(at + block.length <= bytes ? block : block.subarray(0, bytes - at));
-	return new Blob(parts, { type: 'video/mp4' });
+	const folder = await navigator.storage.getDirectory();
+	const handle = await folder.getFileHandle('bench-video.mp4', { create: true });
+	const writable = await handle.createWritable();
+	for (let at = 0; at < bytes; at += block.length) await writable.write(at + block.length <= bytes ? block : block.subarray(0, bytes - at));
+	await writable.close();
+	return handle.getFile();
 }
 
 async function ceiling(url: string, video: Blob): Promise<void> {
@@ -100,7 +107,7 @@ async function sdkcore(url: string, video: Blob): Promise<void> {
 }
 
 async function main(): Promise<void> {
-	const video = makeVideo(size);
+	const video = await makeVideo(size);
 	document.title = 'uploading';
 	await Promise.all(
 		urls.map((url, i) => (variant === 'sdk3' ? sdk3(url, video, `bench-${i}.mp4`) : variant === 'sdkcore' ? sdkcore(url, video) : ceiling(url, video)))
