@@ -43,7 +43,10 @@ async function makeVideo(bytes: number): Promise<File> {
 async function ceiling(url: string, video: Blob): Promise<void> {
 	let step = 0;
 	for (let at = 0; at < video.size; ) {
-		const length = Math.min(plan[Math.min(step++, plan.length - 1)]!, video.size - at);
+		// Reeldrive's sizes, kept to whole 320 KiB units (a resent prefix can leave an odd one).
+		const unit = 320 * 1024;
+		const planned = Math.max(unit, Math.floor(plan[Math.min(step++, plan.length - 1)]! / unit) * unit);
+		const length = Math.min(planned, video.size - at);
 		const response = await fetch(url, {
 			method: 'PUT',
 			headers: { 'Content-Range': `bytes ${at}-${at + length - 1}/${video.size}` },
