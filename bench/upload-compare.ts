@@ -89,6 +89,15 @@ interface RoundResult {
 	memory?: { rendererPeakOverBaseline: number; chromiumPeakOverBaseline: number; rendererBaseline: number; chromiumBaseline: number };
 }
 
+/** Removes a temporary folder; Chromium may still be writing a profile for a moment. Never throws. */
+function removeQuietly(dir: string): void {
+	try {
+		rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+	} catch (error) {
+		console.warn(`    (could not remove ${dir}: ${String(error)})`);
+	}
+}
+
 // ─── the page the page variants run ───────────────────────────────────────────────────────────
 function preparePage(): void {
 	const out = join(root, 'build', '_bench');
@@ -286,7 +295,7 @@ async function runReeldrive(scenario: Scenario, stack: Stack, trackMemory: boole
 			}
 		};
 	} finally {
-		rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+		removeQuietly(profile);
 	}
 }
 
@@ -338,7 +347,7 @@ async function runPage(scenario: Scenario, stack: Stack, variant: 'ceiling' | 's
 	} catch (error) {
 		return { error: error instanceof Error ? error.message : String(error) };
 	} finally {
-		rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+		removeQuietly(profile);
 	}
 }
 
@@ -386,7 +395,7 @@ async function round(outFile: string): Promise<void> {
 			}
 		} finally {
 			await stack.close();
-			rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+			removeQuietly(dataDir);
 		}
 	}
 	writeFileSync(outFile, JSON.stringify(result));
@@ -411,14 +420,24 @@ preparePage();
 const useLock = existsSync('/usr/bin/flock') && process.env.BENCH_LOCK !== '';
 const rounds: RoundResult[] = [];
 const work = mkdtempSync(join(tmpdir(), 'reeldrive-compare-'));
+// --until <ISO time>: start no round after it (the rounds done so far are reported).
+const untilArg = process.argv.indexOf('--until');
+const until = untilArg >= 0 ? Date.parse(process.argv[untilArg + 1]!) : Infinity;
+let failedRounds = 0;
 for (let r = 0; r < RUNS; r++) {
+	if (Date.now() > until) {
+		console.log(`round ${r + 1} of ${RUNS} not started: past --until`);
+		break;
+	}
 	console.log(`round ${r + 1} of ${RUNS}${useLock ? ` (waits for, then holds ${LOCK})` : ''}`);
 	const out = join(work, `round-${r}.json`);
 	const command = [process.execPath, '--import', 'tsx', 'bench/upload-compare.ts', ...process.argv.slice(2), '--round-out', out];
 	const child = useLock ? spawnSync('flock', [LOCK, ...command], { cwd: root, stdio: 'inherit' }) : spawnSync(command[0]!, command.slice(1), { cwd: root, stdio: 'inherit' });
 	if (child.status !== 0 || !existsSync(out)) {
+		// The other rounds still count; the bench fails at the end.
 		console.error(`round ${r + 1} failed`);
-		process.exit(1);
+		failedRounds++;
+		continue;
 	}
 	rounds.push(JSON.parse(readFileSync(out, 'utf8')) as RoundResult);
 }
@@ -428,7 +447,7 @@ rmSync(work, { recursive: true, force: true });
 const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(n >= 10 ? 1 : 2) : '—');
 let failed = false;
 for (const scenario of SCENARIOS) {
-	console.log(`\n${scenario.title}: MB/s, median (min–max) of ${RUNS} run${RUNS > 1 ? 's' : ''}`);
+	console.log(`\n${scenario.title}: MB/s, median (min–max) of ${rounds.length} round${rounds.length === 1 ? '' : 's'}`);
 	for (const variant of VARIANTS) {
 		const outcomes = rounds.map((r) => r.scenarios[scenario.key]?.[variant.key]).filter((o): o is Outcome => o !== undefined);
 		const values = outcomes.map((o) => o.mbps).filter((v): v is number => v !== undefined);
@@ -464,4 +483,4 @@ if (memory.length > 0) {
 	figure({ name: 'memory.upload.renderer-over-baseline', unit: 'MiB', runs: renderer, note: `largest renderer (the page and its service worker share it) during the ${LOOPBACK_MIB} MiB upload, over the app open and idle just before` });
 	figure({ name: 'memory.upload.chromium-over-baseline', unit: 'MiB', runs: all, note: `all Chromium processes during the ${LOOPBACK_MIB} MiB upload, over the app open and idle just before` });
 }
-process.exit(failed ? 1 : 0);
+process.exit(failed || failedRounds > 0 || rounds.length === 0 ? 1 : 0);
