@@ -3,6 +3,8 @@
  * written with the machine and the versions to bench/results/latest.json.
  *   npm run bench -- quickxorhash gallery   only the named ones (file names in bench/, without .ts);
  *                                           their figures replace the same figures in latest.json
+ *   npm run bench -- --no-build             use the existing build/ (another bench may be serving it)
+ *   npm run bench -- upload-compare -- --runs 5   options after a lone -- go to every bench run
  *   npm run bench -- --smoke                every bench once in a tiny size: proves each still runs to
  *                                           the end (figures meaningless; written to results/smoke.json)
  * The app is built once for all. Benches that take the stack's fixed ports run under the shared
@@ -14,7 +16,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { cpus, totalmem, type, release } from 'node:os';
 import { summarise, type Figure } from '../bench/lib/results';
 
-const args = process.argv.slice(2);
+// Everything after a lone `--` goes to every bench run (e.g. `-- --runs 5`).
+const argv = process.argv.slice(2);
+const separator = argv.indexOf('--');
+const args = separator >= 0 ? argv.slice(0, separator) : argv;
+const passThrough = separator >= 0 ? argv.slice(separator + 1) : [];
 const smoke = args.includes('--smoke');
 const wanted = args.filter((arg) => !arg.startsWith('--'));
 const all = readdirSync('bench')
@@ -34,7 +40,7 @@ const canLock = existsSync('/usr/bin/flock') && process.env.BENCH_LOCK !== '';
 
 const started = performance.now();
 const env = { ...process.env, BENCH_PREBUILT: '1', ...(smoke ? { BENCH_SMOKE: '1' } : {}) };
-if (chosen.some((name) => ['browser-upload', 'gallery', 'sign-in-js', 'upload-compare'].includes(name))) {
+if (!args.includes('--no-build') && chosen.some((name) => ['browser-upload', 'gallery', 'sign-in-js', 'upload-compare'].includes(name))) {
 	console.log('Building the app once for the benches…');
 	const built = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'error'], {
 		stdio: 'inherit',
@@ -52,7 +58,7 @@ const failed: string[] = [];
 const seconds: Record<string, number> = {};
 
 function runBench(name: string): Promise<number> {
-	const command = [process.execPath, '--import', 'tsx', `bench/${name}.ts`, ...(smoke ? ['--smoke'] : [])];
+	const command = [process.execPath, '--import', 'tsx', `bench/${name}.ts`, ...(smoke ? ['--smoke'] : []), ...passThrough];
 	const [file, ...rest] = canLock && USES_PORTS.has(name) ? ['flock', LOCK, ...command] : command;
 	return new Promise((resolve) => {
 		const child = spawn(file!, rest, { stdio: ['ignore', 'pipe', 'inherit'], env });
@@ -109,7 +115,7 @@ const file = `bench/results/${smoke ? 'smoke' : 'latest'}.json`;
 mkdirSync('bench/results', { recursive: true });
 const previous = !smoke && wanted.length > 0 && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { figures: Record<string, unknown> }).figures : {};
 const now = new Date().toISOString();
-const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
+const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
 const out = {
 	writtenAt: now,
 	command,
