@@ -22,10 +22,13 @@
 import { chromium } from '@playwright/test';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM_ARGS, findChromium } from '../scripts/lib/chromium';
+import { busyPorts } from '../scripts/lib/ports';
 import { serveStatic } from '../scripts/lib/static-server';
 import { startMicrosoftEmulator } from '../emulators/microsoft/src/index';
 import { startSupabaseApi } from '../emulators/supabase/src/index';
@@ -40,6 +43,17 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = numberArg('runs', 3, 1);
 const LOOPBACK_MIB = numberArg('mib', 1024, 16);
 const LOCK = process.env.BENCH_LOCK ?? '/tmp/reeldrive-e2e.lock';
+/**
+ * --pages-only: only the page variants, against an emulator, a proxy and a plain file server on
+ * free ports (no lock needed, nothing of the app), with --fragment-bytes as Reeldrive's size (the
+ * ceiling's and sdk3-reeldrive's). For when the fixed ports are not to be had; not the same run
+ * as Reeldrive's, so no ratios.
+ */
+const PAGES_ONLY = process.argv.includes('--pages-only');
+const FRAGMENT_BYTES = numberArg('fragment-bytes', 10 * MiB);
+/** The Microsoft emulator and the origin of the bench page (the app's, unless --pages-only). */
+let MS = 'http://localhost:4010';
+let PAGE_ORIGIN = 'http://localhost:5173';
 
 interface Scenario {
 	key: string;
@@ -119,6 +133,13 @@ interface Stack {
 
 /** App, emulators and, with `proxied`, the shaped link on 4011 in front of the upload port (4012). */
 async function startStack(dataDir: string, proxied: boolean): Promise<Stack> {
+	// Holding the lock, the ports should be free; something started without it may still hold them.
+	const ports = [5173, 4010, 4011, 4012, 54321].map((port) => ({ name: String(port), port }));
+	for (let waited = 0; (await busyPorts(ports)).length > 0; waited++) {
+		if (waited === 0) console.log('    waiting for ports 5173, 4010, 4011, 4012 and 54321 to be free…');
+		if (waited > 60) throw new Error("the stack's ports stayed busy for 5 minutes");
+		await new Promise((resolve) => setTimeout(resolve, 5000));
+	}
 	const microsoft = await startMicrosoftEmulator({
 		port: 4010,
 		contentPort: proxied ? 4012 : 4011,
@@ -149,9 +170,16 @@ interface FragmentEntry {
 	status: number | null;
 }
 
+/** The emulator's control API at MS (the e2e helper `emulator` knows only the fixed port). */
+async function control<T>(method: string, path: string, body?: unknown): Promise<T> {
+	const response = await fetch(`${MS}/_emulator${path}`, { method, headers: { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+	if (!response.ok) throw new Error(`emulator ${method} ${path}: ${response.status} ${await response.text()}`);
+	return (await response.json()) as T;
+}
+
 /** Throughput over the fragments accepted from `since` (wall clock, ms) on. */
 async function throughputOf(account: string, since = 0): Promise<{ mbps: number; plan: number[]; fragmentMs: number; gapMs: number }> {
-	const { fragments } = await emulator<{ fragments: FragmentEntry[] }>('GET', `/drives/${encodeURIComponent(account)}/fragments`);
+	const { fragments } = await control<{ fragments: FragmentEntry[] }>('GET', `/drives/${encodeURIComponent(account)}/fragments`);
 	const accepted = fragments.filter((entry) => entry.receivedAt >= since && entry.status !== null && entry.status >= 200 && entry.status < 300 && entry.endedAt !== null);
 	if (accepted.length === 0) throw new Error('no fragment was accepted');
 	const plan = accepted.map((entry) => {
@@ -174,7 +202,7 @@ async function waitForItems(account: string, paths: string[], failed: () => stri
 	let last = '';
 	let lastChange = performance.now();
 	for (;;) {
-		const files = await emulator<{ items: { path: string }[]; uploadSessions: { received: number }[] }>('GET', `/drives/${encodeURIComponent(account)}/files`);
+		const files = await control<{ items: { path: string }[]; uploadSessions: { received: number }[] }>('GET', `/drives/${encodeURIComponent(account)}/files`);
 		const have = new Set(files.items.map((item) => item.path));
 		if (paths.every((path) => have.has(path))) return;
 		const error = failed();
@@ -302,7 +330,7 @@ async function runReeldrive(scenario: Scenario, stack: Stack, trackMemory: boole
 // ─── the page variants ───────────────────────────────────────────────────────────────────────
 async function accessToken(account: string): Promise<string> {
 	const env = readFileSync(join(root, '.env.development'), 'utf8');
-	const response = await fetch('http://localhost:4010/common/oauth2/v2.0/token', {
+	const response = await fetch(`${MS}/common/oauth2/v2.0/token`, {
 		method: 'POST',
 		headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
 		body: new URLSearchParams({
@@ -321,13 +349,13 @@ async function runPage(scenario: Scenario, stack: Stack, variant: 'ceiling' | 's
 	const profile = mkdtempSync(join(tmpdir(), 'reeldrive-compare-page-'));
 	try {
 		stack.shaping(null);
-		const account = await newMicrosoftAccount('compare');
-		await emulator('PUT', `/drives/${encodeURIComponent(account)}/quota`, { total: 100 * 1024 * MiB });
+		const account = `compare-${Math.random().toString(36).slice(2, 10)}@contoso.test`;
+		await control('POST', '/accounts', { email: account, password: 'reeldrive-demo', quotaTotal: 100 * 1024 * MiB });
 		const token = await accessToken(account);
 		const names = Array.from({ length: scenario.files }, (_, i) => `${variant}-${i}.mp4`);
 		const urls: string[] = [];
 		for (const name of names) {
-			const response = await fetch(`http://localhost:4010/v1.0/me/drive/root:/${name}:/createUploadSession`, {
+			const response = await fetch(`${MS}/v1.0/me/drive/root:/${name}:/createUploadSession`, {
 				method: 'POST',
 				headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
 				body: JSON.stringify({ item: { '@microsoft.graph.conflictBehavior': 'replace' } })
@@ -337,7 +365,7 @@ async function runPage(scenario: Scenario, stack: Stack, variant: 'ceiling' | 's
 		}
 		const query = new URLSearchParams({ variant, size: String(scenario.bytes), urls: urls.join(' '), plan: (options.plan ?? []).join(','), slice: String(options.slice ?? 0) });
 		stack.shaping(scenario.link);
-		const browser = plainChromium(profile, `http://localhost:5173/_bench/upload.html?${query}`);
+		const browser = plainChromium(profile, `${PAGE_ORIGIN}/_bench/upload.html?${query}`);
 		try {
 			await waitForItems(account, names.map((name) => `/${name}`), browser.failed, 90);
 		} finally {
@@ -366,23 +394,69 @@ function medianFragment(plan: number[]): number {
 	return Math.max(unit, Math.round(summarise(plan).median / unit) * unit);
 }
 
+function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const probe = createServer();
+		probe.once('error', reject);
+		probe.listen(0, '127.0.0.1', () => {
+			const { port } = probe.address() as AddressInfo;
+			probe.close(() => resolve(port));
+		});
+	});
+}
+
+/** --pages-only: emulator, proxy and a plain server for /_bench/ on free ports. */
+async function startPagesStack(dataDir: string, proxied: boolean): Promise<Stack> {
+	const pagePort = await freePort();
+	PAGE_ORIGIN = `http://localhost:${pagePort}`;
+	const contentPort = await freePort();
+	const proxyPort = proxied ? await freePort() : 0;
+	const microsoft = await startMicrosoftEmulator({
+		port: 0,
+		contentPort,
+		publicContentUrl: proxied ? `http://localhost:${proxyPort}` : undefined,
+		dataDir: join(dataDir, 'microsoft'),
+		appOrigins: [PAGE_ORIGIN],
+		quiet: true
+	});
+	MS = microsoft.url;
+	const link = proxied ? await startShapedLink(proxyPort, contentPort) : null;
+	const pages = createHttpServer((request, response) => {
+		const name = new URL(request.url ?? '/', PAGE_ORIGIN).pathname.replace(/^\/_bench\//, '');
+		const file = join(root, 'build', '_bench', name);
+		if (!/^upload\.(html|js)$/.test(name) || !existsSync(file)) return void response.writeHead(404).end();
+		response.writeHead(200, { 'Content-Type': name.endsWith('.js') ? 'text/javascript' : 'text/html; charset=utf-8' }).end(readFileSync(file));
+	});
+	await new Promise<void>((resolve) => pages.listen(pagePort, '127.0.0.1', () => resolve()));
+	return {
+		shaping: (profile) => link?.set(profile),
+		async close() {
+			await new Promise((resolve) => pages.close(resolve));
+			await link?.close();
+			await microsoft.close();
+		}
+	};
+}
+
 async function round(outFile: string): Promise<void> {
 	const result: RoundResult = { scenarios: {} };
 	for (const proxied of [false, true]) {
 		const scenarios = SCENARIOS.filter((scenario) => (scenario.link !== null) === proxied);
 		if (scenarios.length === 0) continue;
 		const dataDir = mkdtempSync(join(tmpdir(), 'reeldrive-compare-data-'));
-		const stack = await startStack(dataDir, proxied);
+		const stack = PAGES_ONLY ? await startPagesStack(dataDir, proxied) : await startStack(dataDir, proxied);
 		try {
 			for (const scenario of scenarios) {
 				const outcomes: Record<string, Outcome> = {};
 				result.scenarios[scenario.key] = outcomes;
 				console.log(`  ${scenario.title}`);
-				const own = await runReeldrive(scenario, stack, scenario.key === 'loopback').catch((error: unknown) => ({ error: String(error), plan: undefined, mbps: undefined, fragmentMs: undefined, gapMs: undefined, memory: undefined }));
+				const own = PAGES_ONLY
+					? { error: 'not run (--pages-only)', plan: undefined, mbps: undefined, fragmentMs: undefined, gapMs: undefined, memory: undefined }
+					: await runReeldrive(scenario, stack, scenario.key === 'loopback').catch((error: unknown) => ({ error: String(error), plan: undefined, mbps: undefined, fragmentMs: undefined, gapMs: undefined, memory: undefined }));
 				outcomes.reeldrive = { mbps: own.mbps, plan: own.plan, fragmentMs: own.fragmentMs, gapMs: own.gapMs, error: own.error };
 				if (own.memory) result.memory = own.memory;
 				// Without Reeldrive's plan, the others use its starting size (10 MiB).
-				const plan = own.plan ? firstFilePlan(own.plan, scenario.bytes) : [10 * MiB];
+				const plan = own.plan ? firstFilePlan(own.plan, scenario.bytes) : [FRAGMENT_BYTES];
 				outcomes.ceiling = await runPage(scenario, stack, 'ceiling', { plan });
 				outcomes['sdk3-default'] = await runPage(scenario, stack, 'sdk3', {});
 				outcomes['sdk3-reeldrive'] = await runPage(scenario, stack, 'sdk3', { slice: medianFragment(plan) });
@@ -417,7 +491,7 @@ if (!PREBUILT) {
 	if (built.status !== 0) process.exit(1);
 }
 preparePage();
-const useLock = existsSync('/usr/bin/flock') && process.env.BENCH_LOCK !== '';
+const useLock = existsSync('/usr/bin/flock') && process.env.BENCH_LOCK !== '' && !PAGES_ONLY;
 const rounds: RoundResult[] = [];
 const work = mkdtempSync(join(tmpdir(), 'reeldrive-compare-'));
 // --until <ISO time>: start no round after it (the rounds done so far are reported).
@@ -452,7 +526,8 @@ for (const scenario of SCENARIOS) {
 		const outcomes = rounds.map((r) => r.scenarios[scenario.key]?.[variant.key]).filter((o): o is Outcome => o !== undefined);
 		const values = outcomes.map((o) => o.mbps).filter((v): v is number => v !== undefined);
 		const errors = [...new Set(outcomes.map((o) => o.error).filter(Boolean))];
-		const name = `throughput.${scenario.key}.${variant.key}`;
+		const name = `throughput.${scenario.key}.${variant.key}${PAGES_ONLY ? '.pages-only' : ''}`;
+		if (PAGES_ONLY && variant.key === 'reeldrive') continue;
 		if (values.length === 0) {
 			console.log(`  ${variant.title.padEnd(38)} not run: ${errors.join('; ')}`);
 			figure({ name, unit: 'MB/s', runs: [], note: `not run: ${errors.join('; ')}` });
