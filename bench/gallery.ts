@@ -266,7 +266,7 @@ function run(command: string[], extraEnv: Record<string, string>): Promise<void>
 // Build first, then start the stack on the built app: the ports are taken moments after they
 // were seen free, not a build's length later.
 await portsFree();
-console.log('Building the app…');
+if (!PREBUILT) console.log('Building the app…');
 if (!PREBUILT) await run(['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'error'], { NODE_ENV: 'production', REELDRIVE_ENV_MODE: 'development' });
 await portsFree();
 const dataDir = await mkdtemp(join(tmpdir(), 'reeldrive-gallery-bench-'));
