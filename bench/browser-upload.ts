@@ -2,7 +2,7 @@
 // worker, IndexedDB, fragments) to the local stack. Prints the time from picking the file to the
 // first fragment leaving, the time until the whole video is kept on the device, the upload
 // throughput, the peak memory of Chromium and of the local stack, and what stays kept after.
-// Run: npx tsx bench/browser-upload.ts   (optional: --mib 1024). Stop `npm start` first.
+// Run: npx tsx bench/browser-upload.ts   (optional: --mib 1024 --no-build --smoke). Stop `npm start` first.
 import { chromium } from '@playwright/test';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { CHROMIUM_ARGS, findChromium } from '../scripts/lib/chromium';
 import { connectOneDrive, emulator, newAppAccount, newMicrosoftAccount, signIn } from '../tests/e2e/support/stack';
 import { makeLargeMp4 } from '../tests/e2e/support/videos';
+import { figure, numberArg, PREBUILT, SMOKE } from './lib/results';
 
 const MiB = 1024 * 1024;
-const mibArg = process.argv.indexOf('--mib');
-const SIZE = (mibArg >= 0 ? Number(process.argv[mibArg + 1]) : 1024) * MiB;
+const SIZE = numberArg('mib', 1024, 32) * MiB;
 
 /**
  * Resident memory (MiB), summed over every process whose command line mentions `marker` and
@@ -55,7 +55,7 @@ const byType = new Map<string, number>();
 
 const dataDir = mkdtempSync(join(tmpdir(), 'reeldrive-bench-'));
 const profile = mkdtempSync(join(tmpdir(), 'reeldrive-bench-profile-'));
-const stack = spawn(process.execPath, ['--import', 'tsx', 'scripts/stack.ts', '--data-dir', dataDir, '--fresh'], {
+const stack = spawn(process.execPath, ['--import', 'tsx', 'scripts/stack.ts', '--data-dir', dataDir, '--fresh', ...(PREBUILT ? ['--no-build'] : [])], {
 	stdio: ['ignore', 'pipe', 'inherit'],
 	detached: false
 });
@@ -95,7 +95,7 @@ try {
 	await connectOneDrive(page, microsoft);
 	await page.goto('/uploads');
 	await page.evaluate(() => navigator.serviceWorker.ready);
-	await emulator('POST', '/faults', { kind: 'fragment', method: 'PUT', probability: 1, seed: 1, latencyMs: 60_000 });
+	await emulator('POST', '/faults', { kind: 'fragment', method: 'PUT', probability: 1, seed: 1, latencyMs: SMOKE ? 8_000 : 60_000 });
 	// The first fragment's request starts when its CORS preflight goes to the upload host; the PUT
 	// itself is seen later here, because DevTools copies its 10 MiB body before letting it go.
 	let firstFragmentAt = 0;
@@ -205,6 +205,12 @@ try {
 	console.log(`  Chromium, all processes, peak RSS:           ${peak.chromium.toFixed(0)} MiB`);
 	console.log(`  largest process of each kind (peak RSS):     ${[...byType].map(([type, mib]) => `${type} ${mib.toFixed(0)} MiB`).join(', ')}`);
 	console.log(`  kept on the device after the upload:         ${(keptAfter / MiB).toFixed(0)} MiB`);
+	const label = `${SIZE / MiB} MiB video`;
+	figure({ name: 'upload.first-fragment', unit: 's', runs: [arrivedSeconds], note: `picking a ${label} to its first fragment reaching the emulator (under Playwright)` });
+	figure({ name: 'upload.kept-on-device', unit: 's', runs: [keptSeconds], note: `picking a ${label} to the whole video kept on the device (the page may close)` });
+	figure({ name: 'upload.throughput-single', unit: 'MB/s', runs: [measured / 1e6 / seconds], note: `${label} through the service worker, plain Chromium (one run; see throughput.* for three)` });
+	figure({ name: 'upload.chromium-rss-peak', unit: 'MiB', runs: [peak.chromium], note: `all Chromium processes during the ${label} upload (absolute, not over baseline)` });
+	figure({ name: 'upload.renderer-rss-peak', unit: 'MiB', runs: [byType.get('renderer') ?? NaN], note: `the largest renderer during the ${label} upload (absolute)` });
 	console.log(`  local stack (app server + emulators), RSS:   ${baseline.stack.toFixed(0)} MiB before, ${peak.stack.toFixed(0)} MiB peak`);
 } finally {
 	stack.kill('SIGTERM');

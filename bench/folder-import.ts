@@ -2,7 +2,7 @@
 // folders of 200 videos): the scan (delta pages through the official Graph client against the
 // Microsoft emulator, plus the existing-rows lookups), the writes (10,000 rows upserted in pages of
 // 500 through supabase-js against the local API over PGlite), and a rescan after one change.
-// Run: npx tsx bench/folder-import.ts [files]
+// Run: npx tsx bench/folder-import.ts [files]   (--smoke: 500 files)
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +16,9 @@ import { ImportRun, type ImportDeps } from '../src/lib/import/import-run';
 import { ProductCatalogue } from '../src/lib/import/product-rule';
 import type { ReeldriveSupabase } from '../src/lib/supabase/client';
 import { SupabaseImportStore } from '../src/lib/supabase/import-jobs';
+import { figure, SMOKE } from './lib/results';
 
-const FILES = Number(process.argv[2] ?? 10_000);
+const FILES = /^\d+$/.test(process.argv[2] ?? '') ? Number(process.argv[2]) : SMOKE ? 500 : 10_000;
 const PRODUCTS = 50;
 const CLIENT_ID = '5e2f7c1a-9b3d-4c8e-a1f0-7d6b2e9c4a10';
 
@@ -66,6 +67,8 @@ try {
 	await run.commit(new Map(), new Map());
 	const linked = performance.now();
 	console.log(`scan: ${((scanned - started) / 1000).toFixed(1)} s for ${run.counters.total_found} videos in ${pages} delta pages (with the lookups of existing rows)`);
+	figure({ name: 'import.scan', unit: 's', runs: [(scanned - started) / 1000], note: `scan of ${FILES} files in ${PRODUCTS} folders (delta pages + existing-row lookups)` });
+	figure({ name: 'import.link', unit: 's', runs: [(linked - scanned) / 1000], note: `writing ${FILES} rows in pages of 500` });
 	console.log(`link: ${((linked - scanned) / 1000).toFixed(1)} s for ${run.counters.linked} rows and ${run.review!.drafts.size} new products, in pages of 500`);
 
 	await fetch(`${ms.url}/_emulator/drives/alice@contoso.test/seed`, {

@@ -2,7 +2,8 @@
 // whether scrolling to the end and back stays free of long main-thread tasks. Drives the built
 // app in headless Chromium against the whole local stack, which it starts on the usual ports
 // (stop `npm start` first). Prints figures; it passes or fails nothing.
-// Run: npx tsx bench/gallery.ts   (options: --videos 1000 --runs 3 --cpu-throttle 1 --no-onedrive)
+// Run: npx tsx bench/gallery.ts   (options: --videos 1000 --runs 3 --cpu-throttle 1 --no-onedrive --no-build --smoke)
+// If a step stalls, it fails within a minute and prints where the page was and what it said.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,14 +12,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, findChromium } from '../scripts/lib/chromium';
+import { figure, numberArg, PREBUILT } from './lib/results';
 
-const arg = (name: string, fallback: number) => {
-	const i = process.argv.indexOf(`--${name}`);
-	return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const VIDEOS = arg('videos', 1000);
-const RUNS = arg('runs', 3);
-const CPU_THROTTLE = arg('cpu-throttle', 1);
+const VIDEOS = numberArg('videos', 1000, 50);
+const RUNS = numberArg('runs', 3, 1);
+const CPU_THROTTLE = numberArg('cpu-throttle', 1);
 /** Without OneDrive: cards show placeholders and no Graph request is made (rendering alone). */
 const WITHOUT_ONEDRIVE = process.argv.includes('--no-onedrive');
 
@@ -146,8 +144,22 @@ async function signInAndConnect(page: Page, email: string, microsoft: string): P
 	await page.locator('#login').fill(microsoft);
 	await page.locator('#password').fill(PASSWORD);
 	await page.getByRole('button', { name: 'Sign in' }).click();
+	// The emulator asks "Stay signed in?" after a password sign-in unless told not to (seed()
+	// turns it off); answer it if it shows anyway, so the bench never waits on it.
+	const noThanks = page.getByRole('button', { name: 'No', exact: true });
+	await page.waitForURL((url) => url.href.startsWith(`${APP}/settings`) || /Stay signed in/.test(url.href), { timeout: 5000 }).catch(() => undefined);
+	if (await noThanks.isVisible().catch(() => false)) await noThanks.click();
 	await page.waitForURL(`${APP}/settings`);
 	await page.getByText('Connected', { exact: true }).waitFor();
+}
+
+/** Where the page is and what its status lines say: printed when a step stalls. */
+async function whereIs(page: Page): Promise<string> {
+	const status = await page
+		.locator('[role="status"], [role="alert"], h1')
+		.allInnerTexts()
+		.catch(() => []);
+	return `at ${page.url()}, showing: ${status.map((text) => JSON.stringify(text.trim())).join(', ') || '(nothing)'}`;
 }
 
 /**
@@ -254,8 +266,8 @@ function run(command: string[], extraEnv: Record<string, string>): Promise<void>
 // Build first, then start the stack on the built app: the ports are taken moments after they
 // were seen free, not a build's length later.
 await portsFree();
-console.log('Building the app…');
-await run(['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'error'], { NODE_ENV: 'production', REELDRIVE_ENV_MODE: 'development' });
+if (!PREBUILT) console.log('Building the app…');
+if (!PREBUILT) await run(['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'error'], { NODE_ENV: 'production', REELDRIVE_ENV_MODE: 'development' });
 await portsFree();
 const dataDir = await mkdtemp(join(tmpdir(), 'reeldrive-gallery-bench-'));
 const stack = spawn(process.execPath, ['--import', 'tsx', 'scripts/stack.ts', '--no-build', '--data-dir', dataDir, '--fresh'], {
@@ -277,13 +289,25 @@ try {
 	const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, serviceWorkers: 'block' });
 	await context.addInitScript(PROBE);
 	const page = await context.newPage();
-	await signInAndConnect(page, email, microsoft);
+	// Every step fails within a minute rather than waiting for ever, and says where it stood.
+	page.setDefaultTimeout(60_000);
+	try {
+		await signInAndConnect(page, email, microsoft);
+	} catch (error) {
+		throw new Error(`signing in and connecting OneDrive did not finish, ${await whereIs(page)}`, { cause: error });
+	}
 	if (CPU_THROTTLE > 1) {
 		const cdp = await context.newCDPSession(page);
 		await cdp.send('Emulation.setCPUThrottlingRate', { rate: CPU_THROTTLE });
 	}
 	const runs: RunFigures[] = [];
-	for (let run = 0; run < RUNS; run++) runs.push(await measure(page, productId));
+	for (let run = 0; run < RUNS; run++) {
+		try {
+			runs.push(await measure(page, productId));
+		} catch (error) {
+			throw new Error(`run ${run + 1} did not finish, ${await whereIs(page)}`, { cause: error });
+		}
+	}
 	const round = (n: number | null) => (n === null ? '—' : Math.round(n).toString());
 	console.log(
 		`Gallery of ${VIDEOS} videos, viewport 1280×900, CPU throttle ${CPU_THROTTLE}×, ${RUNS} runs (first run has a cold cache), ` +
@@ -296,6 +320,12 @@ try {
 			`${String(i + 1).padEnd(5)}${round(r.firstCardMs).padEnd(13)}${round(r.firstThumbMs).padEnd(13)}${String(r.loadLongTasks).padEnd(13)}${round(r.scrollMs).padEnd(17)}${String(r.frames).padEnd(8)}${r.p95FrameMs.toFixed(1).padEnd(11)}${r.maxFrameMs.toFixed(1).padEnd(11)}${`${r.scrollLongTasks} (${round(r.scrollLongTaskMs)} ms)`.padEnd(13)}${r.maxCardsInDom}`
 		)
 	);
+	const label = `${VIDEOS} videos${CPU_THROTTLE > 1 ? `, CPU ${CPU_THROTTLE}× slower` : ''}${WITHOUT_ONEDRIVE ? ', no OneDrive' : ''}`;
+	figure({ name: 'gallery.first-cards', unit: 'ms', runs: runs.map((r) => r.firstCardMs), note: `navigation to the first video cards, ${label}; first run has a cold cache` });
+	figure({ name: 'gallery.first-thumbnail', unit: 'ms', runs: runs.map((r) => r.firstThumbMs ?? NaN), note: `navigation to the first thumbnail shown, ${label}` });
+	figure({ name: 'gallery.long-tasks-loading', unit: 'tasks', runs: runs.map((r) => r.loadLongTasks), note: `main-thread tasks over 50 ms while the gallery loads, ${label}` });
+	figure({ name: 'gallery.long-tasks-scrolling', unit: 'tasks', runs: runs.map((r) => r.scrollLongTasks), note: `main-thread tasks over 50 ms scrolling to the end and back, ${label}` });
+	figure({ name: 'gallery.scroll-p95-frame', unit: 'ms', runs: runs.map((r) => r.p95FrameMs), note: `95th percentile frame interval while scrolling, ${label}` });
 	await context.close();
 } finally {
 	await browser.close();

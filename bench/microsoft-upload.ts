@@ -1,6 +1,6 @@
 // Uploads 1 GiB in 10 MiB fragments to the Microsoft emulator, run as a child process so that
 // its memory is measured alone, and prints throughput and the emulator's resident memory.
-// Run: npx tsx bench/microsoft-upload.ts   (optional: --mib 1024 --fragment-mib 10)
+// Run: npx tsx bench/microsoft-upload.ts   (optional: --mib 1024 --fragment-mib 10 --smoke)
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,14 +9,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { QuickXorHash } from '../emulators/microsoft/src/quick-xor-hash';
+import { figure, numberArg } from './lib/results';
 
 const MiB = 1024 * 1024;
-const arg = (name: string, fallback: number) => {
-	const i = process.argv.indexOf(`--${name}`);
-	return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const TOTAL = arg('mib', 1024) * MiB;
-const FRAGMENT = arg('fragment-mib', 10) * MiB;
+const TOTAL = numberArg('mib', 1024, 64) * MiB;
+const FRAGMENT = numberArg('fragment-mib', 10) * MiB;
 const CLIENT_ID = '5e2f7c1a-9b3d-4c8e-a1f0-7d6b2e9c4a10';
 
 /** Resident and peak resident memory of a process, from /proc (Linux), in MiB. */
@@ -79,6 +76,8 @@ try {
 	console.log(`uploaded ${TOTAL / MiB} MiB in ${Math.ceil(TOTAL / FRAGMENT)} fragments of ${FRAGMENT / MiB} MiB in ${seconds.toFixed(1)} s`);
 	console.log(`throughput: ${(TOTAL / 1e6 / seconds).toFixed(0)} MB/s (${(TOTAL / MiB / seconds).toFixed(0)} MiB/s), client hashing and fragment generation included`);
 	console.log(`emulator RSS: ${before.rss.toFixed(0)} MiB before the upload, ${peakRss.toFixed(0)} MiB peak during it (sampled every 100 ms), ${after.rss.toFixed(0)} MiB after; VmHWM ${after.hwm.toFixed(0)} MiB`);
+	figure({ name: 'node-loop.throughput', unit: 'MB/s', runs: [TOTAL / 1e6 / seconds], note: `Node fetch loop, ${FRAGMENT / MiB} MiB fragments, ${TOTAL / MiB} MiB to the emulator (no browser)` });
+	figure({ name: 'emulator.rss-peak', unit: 'MiB', runs: [peakRss], note: 'Microsoft emulator resident memory during that upload' });
 	console.log(`quickXorHash ${matches ? 'matches' : 'DOES NOT MATCH'} (${final?.file?.hashes?.quickXorHash})`);
 	if (!matches) process.exitCode = 1;
 } finally {

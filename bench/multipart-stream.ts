@@ -2,11 +2,12 @@
 // arriving in 64 KiB chunks: random bytes (a video), a crafted body of near-delimiters (its
 // worst case: the delimiter with one byte changed halfway, over and over), and random bytes
 // regrouped into 10 MiB pieces with chunked().
-// Run: npx tsx bench/multipart-stream.ts
+// Run: npx tsx bench/multipart-stream.ts   (--smoke: 64 MiB)
 import { chunked, readMultipart } from '../src/service-worker/multipart-stream';
+import { figure, SMOKE } from './lib/results';
 
 const MiB = 1024 * 1024;
-const TOTAL = 1024 * MiB;
+const TOTAL = (SMOKE ? 64 : 1024) * MiB;
 const CHUNK = 64 * 1024;
 const BOUNDARY = '----formdata-undici-012345678901';
 const encoder = new TextEncoder();
@@ -37,7 +38,7 @@ function body(pool: Uint8Array[]): ReadableStream<Uint8Array> {
 	});
 }
 
-async function run(label: string, pool: Uint8Array[], regroup: boolean): Promise<void> {
+async function run(label: string, pool: Uint8Array[], regroup: boolean): Promise<number> {
 	const started = performance.now();
 	let bytes = 0;
 	let pieces = 0;
@@ -49,11 +50,12 @@ async function run(label: string, pool: Uint8Array[], regroup: boolean): Promise
 	}
 	const seconds = (performance.now() - started) / 1000;
 	if (bytes !== TOTAL) throw new Error(`read ${bytes} bytes, expected ${TOTAL}`);
-	console.log(`${label}: ${(TOTAL / MiB / seconds).toFixed(0)} MiB/s (1 GiB in 64 KiB chunks, ${seconds.toFixed(2)} s, ${pieces} pieces)`);
+	console.log(`${label}: ${(TOTAL / MiB / seconds).toFixed(0)} MiB/s (${TOTAL / MiB} MiB in 64 KiB chunks, ${seconds.toFixed(2)} s, ${pieces} pieces)`);
+	return TOTAL / MiB / seconds;
 }
 
 const random = randomChunks();
 await run('warm-up', random, false);
-await run('random bytes', random, false);
-await run(`near-delimiters every ${BOUNDARY.length + 4} bytes`, nearMissChunks(), false);
-await run('random bytes, regrouped into 10 MiB', random, true);
+figure({ name: 'multipart.random', unit: 'MiB/s', runs: [await run('random bytes', random, false)], note: 'share target multipart reader, a video part in 64 KiB chunks' });
+figure({ name: 'multipart.near-delimiters', unit: 'MiB/s', runs: [await run(`near-delimiters every ${BOUNDARY.length + 4} bytes`, nearMissChunks(), false)], note: 'its worst case: near-delimiters all through' });
+figure({ name: 'multipart.regrouped', unit: 'MiB/s', runs: [await run('random bytes, regrouped into 10 MiB', random, true)], note: 'random bytes regrouped into 10 MiB pieces' });

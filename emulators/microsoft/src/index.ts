@@ -23,6 +23,11 @@ export interface MicrosoftEmulatorOptions {
 	port?: number;
 	/** Content origin port (upload and download URLs). Default 4011; 0 picks a free port. */
 	contentPort?: number;
+	/**
+	 * The origin written into upload and download URLs, when something else (a throttling proxy
+	 * in a benchmark) listens there in front of the content port. Default: the content port's own.
+	 */
+	publicContentUrl?: string;
 	/** Default: both 127.0.0.1 and ::1, so that http://localhost works whichever the client resolves. */
 	host?: string;
 	/** Drives, accounts and keys persist here. */
@@ -179,7 +184,7 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions):
 	const contentListener = await listen(contentHandler, options.contentPort ?? 4011, options.host);
 	const hostForUrl = options.host && options.host !== '0.0.0.0' && options.host !== '::' ? (options.host.includes(':') ? `[${options.host}]` : options.host) : 'localhost';
 	em.url = `http://${hostForUrl}:${main.port}`;
-	em.contentUrl = `http://${hostForUrl}:${contentListener.port}`;
+	em.contentUrl = options.publicContentUrl ?? `http://${hostForUrl}:${contentListener.port}`;
 	const sweep = setInterval(() => removeExpiredSessions(em), 60_000);
 	sweep.unref();
 	em.log(`identity + Graph on ${em.url}, upload/download URLs on ${em.contentUrl}, data in ${options.dataDir}`);
