@@ -186,7 +186,7 @@ try {
 	await afterPage.goto('/uploads');
 	// The browser was stopped the moment OneDrive had the file; what its last save had not freed
 	// yet goes when a page opens (the sweep). Give that a few seconds.
-	await afterPage.getByRole('listitem', { name }).getByText('In OneDrive').waitFor();
+	await afterPage.getByRole('listitem', { name }).getByText(/^In OneDrive/).waitFor();
 	let keptAfter = (await keptBytes(afterPage)).kept;
 	for (let i = 0; i < 50 && keptAfter > 0; i++) {
 		await new Promise((resolve) => setTimeout(resolve, 100));

@@ -145,3 +145,22 @@ test('with Microsoft’s session ended, one click on Reconnect and the password 
 		await profile.dispose();
 	}
 });
+
+test('an upload refused twice with 401 while this page still reaches OneDrive goes on by itself, with no Reconnect to press', async ({ page }) => {
+	const app = await newAppAccount('refused');
+	const microsoft = await newMicrosoftAccount('refused');
+	await signIn(page, app.email);
+	await connectOneDrive(page, microsoft);
+	await page.goto('/uploads');
+	await page.evaluate(() => navigator.serviceWorker.ready);
+	// The session request is refused with the cached token and with a freshly refreshed one.
+	await emulator('POST', '/faults', { kind: 'createUploadSession', probability: 1, count: 2, status: 401, code: 'InvalidAuthenticationToken' });
+	try {
+		await chooseVideos(page, [CLIP]);
+		await expect(uploadItem(page, 'clip-h264-aac-640x360-5s.mp4')).toContainText('In OneDrive', { timeout: 60_000 });
+	} finally {
+		await emulator('DELETE', '/faults');
+	}
+	const files = (await driveFiles(microsoft)).items.filter((item) => item.path.endsWith('/clip-h264-aac-640x360-5s.mp4'));
+	expect(files).toHaveLength(1);
+});

@@ -337,7 +337,7 @@ test.describe('who owns an upload', () => {
 				for (const [index, moment] of moments.entries()) {
 					const at = `moment ${index + 1} (${moment}%)`;
 					const reached = await pollFor(
-						async () => ({ progress: await progressOf(job), done: await job.getByText('In OneDrive').isVisible() }),
+						async () => ({ progress: await progressOf(job), done: await job.getByText(/^In OneDrive/).isVisible() }),
 						(state) => state.done || state.progress >= moment,
 						180_000
 					);
@@ -377,7 +377,7 @@ test.describe('who owns an upload', () => {
 					expect.soft(received[1], `${at}: OneDrive received more bytes while paused`).toBe(received[0]);
 					await job.getByRole('button', { name: 'Resume' }).click();
 					// Resumed: it offers Pause again (waiting or uploading), or it already finished.
-					await expect(job.getByRole('button', { name: 'Pause' }).or(job.getByText('In OneDrive')), `${at}: the item resumes`).toBeVisible({
+					await expect(job.getByRole('button', { name: 'Pause' }).or(job.getByText(/^In OneDrive/)), `${at}: the item resumes`).toBeVisible({
 						timeout: 30_000
 					});
 				}

@@ -62,6 +62,9 @@ export class UploadsManager {
 	#services: Services | undefined;
 	#session: SessionManager | undefined;
 	#onedrive: OneDriveManager | undefined;
+	/** Jobs for which this page re-announced the account after they waited for a sign-in. */
+	// eslint-disable-next-line svelte/prefer-svelte-reactivity
+	readonly #announcedAgain = new Set<string>();
 	#ledger: JobLedger | undefined;
 	#drainer: OutboxDrainer | undefined;
 	/** The service worker, or (where none can run) a runner inside this page. */
@@ -140,6 +143,23 @@ export class UploadsManager {
 		this.#started.resolve();
 		await this.announceUser();
 		void this.drainOutbox();
+	}
+
+	/**
+	 * A job waits for the person to reconnect OneDrive (its session request was refused twice).
+	 * If this page still reaches OneDrive (MSAL gets tokens silently, Settings says "Connected"),
+	 * there is nothing for the person to do: the page announces the account again, so the worker
+	 * tries the job once more. Once per job and page, so a token OneDrive keeps refusing for
+	 * uploads cannot make page and worker loop.
+	 */
+	async #signInAgainFor(jobId: string): Promise<void> {
+		const onedrive = this.#onedrive;
+		if (!onedrive) return;
+		await onedrive.refresh();
+		if (onedrive.state !== 'connected' || this.#announcedAgain.has(jobId)) return;
+		this.#announcedAgain.add(jobId);
+		// The worker pumps after an announcement.
+		await this.announceUser();
 	}
 
 	/** Tells the service worker whose uploads may run here (nobody's after sign-out). */
@@ -266,7 +286,7 @@ export class UploadsManager {
 			case 'job-changed': {
 				this.#applySummary(message.job);
 				this.#stager?.acknowledged(message.job.id, message.job.acknowledged);
-				if (message.job.pause === 'needs-sign-in') void this.#onedrive?.refresh();
+				if (message.job.pause === 'needs-sign-in') void this.#signInAgainFor(message.job.id);
 				if (message.job.status === 'done' || message.job.status === 'cancelled') this.#fileDone(message.job.id);
 				// The uploader lost the file (a restarted worker) but this page still has it: hand it
 				// over again. If it waits again with no progress, the file itself cannot be read any
