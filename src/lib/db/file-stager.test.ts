@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { StorageFullError, createUploadJob } from '$lib/upload';
 import { pseudoRandomBytes } from '$lib/upload/test-fakes';
 import { describeKept, NO_ROOM_TO_KEEP } from '$lib/state/upload-view';
-import { FileStager, isQuotaError } from './file-stager';
-import { JobLedger, STAGE_CHUNK_BYTES } from './job-ledger';
+import { FileStager } from './file-stager';
+import { isQuotaError, JobLedger, STAGE_CHUNK_BYTES } from './job-ledger';
 import { ReeldriveDb, type StagingState, type UploadRecord } from './reeldrive-db';
 
 const C = STAGE_CHUNK_BYTES;

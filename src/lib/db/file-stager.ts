@@ -20,8 +20,6 @@
 import type { StagingState } from './reeldrive-db';
 import { STAGE_CHUNK_BYTES, isQuotaError, type JobLedger } from './job-ledger';
 
-export { isQuotaError };
-
 export interface FileStagerDeps {
 	ledger: JobLedger;
 	/** Asks that this origin's storage be kept (not evicted); answered within a bound. */

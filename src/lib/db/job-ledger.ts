@@ -24,6 +24,9 @@ export function isQuotaError(error: unknown): boolean {
  */
 export const STAGE_CHUNK_BYTES = 8 * 1024 * 1024;
 
+/** Where the piece starting at `start` ends, known from its key alone (every piece but the last is whole). */
+const pieceEnd = (start: number, size: number) => Math.min(start + STAGE_CHUNK_BYTES, size);
+
 /** What became of one piece offered for keeping. */
 export type StageOutcome =
 	/** Stored. */
@@ -128,7 +131,7 @@ export class JobLedger {
 			const unwanted = keys.filter(([jobId, start]) => {
 				if (inbox.has(jobId)) return false;
 				const record = uploads.get(jobId);
-				return !record || isFinished(record.state.status) || Math.min(start + STAGE_CHUNK_BYTES, record.state.size) <= record.state.acknowledged;
+				return !record || isFinished(record.state.status) || pieceEnd(start, record.state.size) <= record.state.acknowledged;
 			});
 			await db.chunks.bulkDelete(unwanted);
 			return unwanted.length;
@@ -155,7 +158,7 @@ export class JobLedger {
 			let stagedTo = record.staging?.stagedTo ?? 0;
 			if (giveBack && newestKey) {
 				const start = newestKey[1];
-				const end = Math.min(start + STAGE_CHUNK_BYTES, record.state.size);
+				const end = pieceEnd(start, record.state.size);
 				if (end > record.state.acknowledged) {
 					await db.chunks.delete([jobId, start]);
 					stagedTo = Math.min(stagedTo, Math.max(start, record.state.acknowledged));
