@@ -56,18 +56,33 @@ function pipeShaped(from: Socket, to: Socket, line: Line): void {
 	to.on('close', () => from.destroy());
 }
 
+/** 'hold': connections are accepted and nothing crosses (a request waits, unsent); see set(). */
+export type LinkSetting = LinkProfile | null | 'hold';
+
 export interface ShapedLink {
-	/** null: pass bytes through untouched. */
-	set(profile: LinkProfile | null): void;
+	/**
+	 * null: pass bytes through untouched. 'hold': new connections are taken but none of their
+	 * bytes go anywhere, so the emulator never sees the request; they are cut when the hold ends.
+	 */
+	set(setting: LinkSetting): void;
 	close(): Promise<void>;
 }
 
 export function startShapedLink(listenPort: number, targetPort: number): Promise<ShapedLink> {
-	let profile: LinkProfile | null = null;
-	const up = new Line(() => profile);
-	const down = new Line(() => profile);
+	let setting: LinkSetting = null;
+	const shaped = () => (setting === 'hold' ? null : setting);
+	const up = new Line(shaped);
+	const down = new Line(shaped);
 	const sockets = new Set<Socket>();
+	const held = new Set<Socket>();
 	const server: Server = createServer((client) => {
+		if (setting === 'hold') {
+			client.pause();
+			held.add(client);
+			client.on('error', () => undefined);
+			client.on('close', () => held.delete(client));
+			return;
+		}
 		const upstream = connect(targetPort, '127.0.0.1');
 		for (const socket of [client, upstream]) {
 			socket.setNoDelay(true);
@@ -82,10 +97,16 @@ export function startShapedLink(listenPort: number, targetPort: number): Promise
 		// Dual-stack: the app's upload URLs say localhost, which may resolve to ::1 or 127.0.0.1.
 		server.listen({ port: listenPort, host: '::', ipv6Only: false }, () =>
 			resolve({
-				set: (next) => (profile = next),
+				set: (next) => {
+					if (setting === 'hold' && next !== 'hold') {
+						for (const socket of held) socket.destroy();
+						held.clear();
+					}
+					setting = next;
+				},
 				close: () =>
 					new Promise<void>((done) => {
-						for (const socket of sockets) socket.destroy();
+						for (const socket of [...sockets, ...held]) socket.destroy();
 						server.close(() => done());
 					})
 			})

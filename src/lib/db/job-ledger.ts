@@ -170,6 +170,15 @@ export class JobLedger {
 
 	/** Bytes [start, end) from the kept pieces, or null when any of them is not kept. */
 	async readStaged(jobId: string, start: number, end: number): Promise<Uint8Array | null> {
+		const blob = await this.stagedBlob(jobId, start, end);
+		return blob ? new Uint8Array(await blob.arrayBuffer()) : null;
+	}
+
+	/**
+	 * Bytes [start, end) from the kept pieces as one Blob, read only when used (a fragment is sent
+	 * straight from IndexedDB's files); null when any piece of the range is not kept.
+	 */
+	async stagedBlob(jobId: string, start: number, end: number): Promise<Blob | null> {
 		const first = Math.floor(start / STAGE_CHUNK_BYTES) * STAGE_CHUNK_BYTES;
 		const chunks = await this.db.chunks.where('[jobId+start]').between([jobId, first], [jobId, end], true, false).toArray();
 		const parts: Blob[] = [];
@@ -182,7 +191,7 @@ export class JobLedger {
 			if (at >= end) break;
 		}
 		if (at < end) return null;
-		return new Uint8Array(await new Blob(parts).arrayBuffer());
+		return parts.length === 1 ? parts[0]! : new Blob(parts);
 	}
 
 	/** Bytes of this upload kept in the browser now (tests and the chaos run check it falls to 0). */

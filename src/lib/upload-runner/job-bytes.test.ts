@@ -49,3 +49,34 @@ describe('where an upload’s bytes come from', () => {
 		expect(Buffer.from(await bytes.read(0, 5000)).equals(Buffer.from(data))).toBe(true);
 	});
 });
+
+describe('fragments as Blobs, read only when sent', () => {
+	const MiB = 1024 * 1024;
+	const big = pseudoRandomBytes(20 * MiB + 321, 5);
+	const same = async (blob: Blob, a: number, b: number) => Buffer.from(await blob.arrayBuffer()).equals(Buffer.from(big.subarray(a, b)));
+
+	it('a range across kept pieces is one Blob, byte for byte; a range with a piece missing is not here', async () => {
+		const ledger = await ledgerWith(big.length);
+		await keepWhole(ledger, 'v1', new Blob([big as BlobPart]));
+		const bytes = new JobBytes('v1.mp4', big.length, 'v1', ledger, new LiveFiles(), undefined);
+		const across = await bytes.blob(7, 17 * MiB + 3);
+		expect(across.size).toBe(17 * MiB - 4);
+		expect(await same(across, 7, 17 * MiB + 3)).toBe(true);
+		expect(await same(await bytes.blob(16 * MiB, big.length), 16 * MiB, big.length)).toBe(true);
+
+		await ledger.save('v1', { ...(await ledger.get('v1'))!.state, acknowledged: 12 * MiB });
+		await expect.poll(() => ledger.stagedBytes('v1')).toBe(big.length - 8 * MiB);
+		await expect(bytes.blob(0, 10 * MiB)).rejects.toBeInstanceOf(BytesNotHereError);
+		expect(await same(await bytes.blob(8 * MiB, 18 * MiB), 8 * MiB, 18 * MiB)).toBe(true);
+	});
+
+	it('takes the picked file first (no piece read), and a file of another size not at all', async () => {
+		const ledger = await ledgerWith(big.length);
+		const live = new LiveFiles();
+		const bytes = new JobBytes('v1.mp4', big.length, 'v1', ledger, live, undefined);
+		live.attach('v1', new Blob([big.subarray(1) as BlobPart]));
+		await expect(bytes.blob(0, MiB)).rejects.toBeInstanceOf(BytesNotHereError);
+		live.attach('v1', new Blob([big as BlobPart]));
+		expect(await same(await bytes.blob(3 * MiB, 13 * MiB), 3 * MiB, 13 * MiB)).toBe(true);
+	});
+});

@@ -33,7 +33,7 @@ export class JobBytes implements ByteSource {
 		readonly name: string,
 		readonly size: number,
 		private readonly jobId: string,
-		private readonly ledger: Pick<JobLedger, 'readStaged'>,
+		private readonly ledger: Pick<JobLedger, 'readStaged' | 'stagedBlob'>,
 		private readonly live: LiveFiles,
 		/** The whole video, for uploads stored before pieces existed. */
 		private readonly whole: Blob | undefined
@@ -51,6 +51,20 @@ export class JobBytes implements ByteSource {
 			}
 		}
 		const kept = await this.ledger.readStaged(this.jobId, start, end);
+		if (kept) return kept;
+		throw new BytesNotHereError(start);
+	}
+
+	/**
+	 * The same bytes as a Blob that nothing reads until it is sent: from the picked file, else the
+	 * kept pieces. A file changed on disk since fails only when read; `read` of the same range (the
+	 * core hashes it meanwhile) then lets go of the file, and the next attempt takes the pieces.
+	 */
+	async blob(start: number, end: number): Promise<Blob> {
+		if (this.whole) return this.whole.slice(start, end);
+		const file = this.live.get(this.jobId);
+		if (file && file.size === this.size) return file.slice(start, end);
+		const kept = await this.ledger.stagedBlob(this.jobId, start, end);
 		if (kept) return kept;
 		throw new BytesNotHereError(start);
 	}

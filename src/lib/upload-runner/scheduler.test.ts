@@ -213,7 +213,9 @@ describe('Pause, Resume and Cancel go through the owner', () => {
 		await c.scheduler.command('v1', 'resume');
 		await c.scheduler.pump(BUDGET);
 		await expectInOneDrive(w, 'v1.mp4', data);
-		expect(w.drive.bytesPut() - data.length).toBeLessThanOrEqual(F);
+		// At most the abandoned fragment again (its size is the plan's at the time, not always F).
+		const abandoned = w.drive.puts()[1]!;
+		expect(w.drive.bytesPut() - data.length).toBeLessThanOrEqual(abandoned.end! - abandoned.start!);
 		await expectConsistent(c.ledger, 'v1');
 	});
 
@@ -292,7 +294,8 @@ describe('two owners: an old and a new worker, or two contexts', () => {
 		w.drive.intercept = () => undefined;
 		await b.scheduler.pump(BUDGET);
 		await expectInOneDrive(w, 'v1.mp4', data);
-		expect(w.drive.bytesPut() - data.length).toBeLessThanOrEqual(F);
+		const lost = w.drive.puts()[1]!;
+		expect(w.drive.bytesPut() - data.length).toBeLessThanOrEqual(lost.end! - lost.start!);
 		await expectConsistent(b.ledger, 'v1');
 	});
 

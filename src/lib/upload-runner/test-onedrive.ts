@@ -102,6 +102,8 @@ export class FakeOneDrive implements Transport {
 				return settle({ kind: 'network-failure', reason: 'aborted' });
 			}
 		}
+		// A Blob body is read as it is sent, like fetch does.
+		if (req.body instanceof Blob) req = { ...req, body: new Uint8Array(await req.body.arrayBuffer()) };
 		if (req.body instanceof Uint8Array && this.clock) this.clock.t += Math.ceil(req.body.length / this.bytesPerMs);
 		const response = this.#answer(req);
 		if (signal?.aborted) {

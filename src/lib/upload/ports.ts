@@ -17,7 +17,11 @@ export interface HttpRequest {
 	 * it to fetch, which derives it from the body and refuses it as a header.
 	 */
 	headers: Record<string, string>;
-	body?: Uint8Array | string;
+	/**
+	 * A Blob is a fragment the transport sends as it reads it (from disk or IndexedDB), so the
+	 * core never holds the fragment's bytes in memory; fetch takes it as is.
+	 */
+	body?: Uint8Array | string | Blob;
 	/**
 	 * Give up after this long and answer a NetworkFailure with reason 'timeout'. The core scales
 	 * it to the measured link speed; a transport without one uses its own default.
@@ -77,6 +81,13 @@ export interface ByteSource {
 	readonly size: number;
 	/** Bytes [start, end) of the file. Rejects when the stored bytes cannot be read. */
 	read(start: number, end: number): Promise<Uint8Array>;
+	/**
+	 * Optional: bytes [start, end) as a Blob that is read only when sent. The core then sends
+	 * fragments without copying them into memory, and hashes them through `read` in small steps
+	 * while they travel. Rejects with BytesNotHereError like `read`; a Blob whose file changed
+	 * since fails when read, which `read` (hashing the same range) finds out.
+	 */
+	blob?(start: number, end: number): Promise<Blob>;
 }
 
 export interface JobStore {

@@ -73,6 +73,32 @@ export class MemoryBytes implements ByteSource {
 	}
 }
 
+/**
+ * A file that also hands out Blobs (as a browser's File and kept pieces do): the core then sends
+ * fragments as Blobs and reads bytes only to hash them, a step at a time.
+ */
+export class BlobBytes extends MemoryBytes {
+	readonly blobs: Array<[number, number]> = [];
+	/** From this byte on, `read` fails (a file changed on disk) while Blobs are still handed out. */
+	readFailsFrom: { at: number; error: () => Error } | null = null;
+	override async read(start: number, end: number) {
+		const fails = this.readFailsFrom;
+		if (fails && end > fails.at) {
+			this.reads.push([start, end]);
+			throw fails.error();
+		}
+		return super.read(start, end);
+	}
+	async blob(start: number, end: number) {
+		this.blobs.push([start, end]);
+		if (this.failFrom !== null && end > this.failFrom) throw new Error('NotReadableError');
+		return new Blob([this.data.slice(start, end)]);
+	}
+}
+
+/** Which kind of file `harness()` gives the core (upload-core.blob.test.ts runs every core test with Blobs). */
+export const harnessOptions = { blobs: false };
+
 export class FakeTokens implements TokenSource {
 	readonly calls: boolean[] = [];
 	readonly queue: Array<TokenResult | Error> = [];
@@ -126,6 +152,8 @@ export function hangUntilAborted(_req: HttpRequest, signal: AbortSignal | undefi
 export class ScriptedTransport implements Transport {
 	readonly script: ScriptStep[] = [];
 	readonly sent: HttpRequest[] = [];
+	/** What each request's body was when handed over ('blob' before it was read for the script). */
+	readonly bodyKinds: Array<'none' | 'text' | 'bytes' | 'blob'> = [];
 	/** Assertion failures inside send(); the core would otherwise see them as network failures. */
 	readonly failures: unknown[] = [];
 	/** Simulated link speed for fragment PUTs: 10 MiB take 4 s, which keeps fragments at 10 MiB. */
@@ -139,6 +167,9 @@ export class ScriptedTransport implements Transport {
 	}
 
 	async send(req: HttpRequest, signal?: AbortSignal): Promise<Reply> {
+		this.bodyKinds.push(req.body === undefined ? 'none' : typeof req.body === 'string' ? 'text' : req.body instanceof Blob ? 'blob' : 'bytes');
+		// A Blob body is read as it is sent, like fetch does; the script sees its bytes.
+		if (req.body instanceof Blob) req = { ...req, body: new Uint8Array(await req.body.arrayBuffer()) };
 		this.sent.push(req);
 		const step = this.script.shift();
 		try {
@@ -307,7 +338,7 @@ export interface Harness {
 	clock: FakeClock;
 	random: FixedRandom;
 	store: MemoryStore;
-	bytes: MemoryBytes;
+	bytes: MemoryBytes | BlobBytes;
 	tokens: FakeTokens;
 	connectivity: FakeConnectivity;
 	events: EventLog;
@@ -315,13 +346,14 @@ export interface Harness {
 	ports: UploadPorts;
 }
 
-export function harness(data: Uint8Array): Harness {
+export function harness(data: Uint8Array, options: { blobs?: boolean } = {}): Harness {
 	const clock = new FakeClock();
+	const blobs = options.blobs ?? harnessOptions.blobs;
 	const h = {
 		clock,
 		random: new FixedRandom(),
 		store: new MemoryStore(),
-		bytes: new MemoryBytes(data),
+		bytes: blobs ? new BlobBytes(data) : new MemoryBytes(data),
 		tokens: new FakeTokens(),
 		connectivity: new FakeConnectivity(),
 		events: new EventLog(),
@@ -335,7 +367,7 @@ export function harness(data: Uint8Array): Harness {
 
 /** A second process: fresh fakes for everything except what persists (store) and the file's bytes. */
 export function restartedHarness(before: Harness): Harness {
-	const next = harness(before.bytes.data);
+	const next = harness(before.bytes.data, { blobs: before.bytes instanceof BlobBytes });
 	next.clock.t = before.clock.t;
 	const store = before.store;
 	return { ...next, store, ports: { ...next.ports, store } };

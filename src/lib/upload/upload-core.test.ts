@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MIN_FRAGMENT_SIZE, START_FRAGMENT_SIZE } from './fragment-plan';
 import type { NewUploadJob } from './job';
 import { BytesNotHereError, StorageFullError } from './errors';
@@ -10,6 +10,8 @@ import {
 	GRAPH,
 	T0,
 	UPLOAD_URL,
+	BlobBytes,
+	MemoryStore,
 	accepted,
 	expectCreateSession,
 	expectDelete,
@@ -17,6 +19,7 @@ import {
 	expectPut,
 	expectStatusGet,
 	graphError,
+	hangUntilAborted,
 	harness,
 	itemFor,
 	json,
@@ -127,7 +130,7 @@ describe('happy paths', () => {
 	});
 
 	it('reads the next fragment while the current one is sending, holding at most two fragments', async () => {
-		const h = harness(BIG);
+		const h = harness(BIG, { blobs: false });
 		const readsDuringPut: Array<Array<[number, number]>> = [];
 		h.transport.onSend = (req) => {
 			if (req.method === 'PUT') readsDuringPut.push([...h.bytes.reads]);
@@ -142,6 +145,161 @@ describe('happy paths', () => {
 		expect(readsDuringPut[1]).toContainEqual([2 * F, BIG.length]);
 		// every byte read exactly once
 		expect(h.bytes.reads.reduce((n, [a, b]) => n + b - a, 0)).toBe(BIG.length);
+	});
+});
+
+describe('fragments sent as Blobs (a picked file, kept pieces)', () => {
+	it('sends each fragment as a Blob of its range and hashes it from reads of at most 4 MiB: no fragment held in memory', async () => {
+		const h = harness(BIG, { blobs: true });
+		const held: number[] = [];
+		h.transport.then(expectCreateSession('create', sessionCreated()));
+		bigUploadSteps(h);
+		const core = await start(h);
+		h.transport.onSend = (req) => {
+			if (req.method === 'PUT') held.push(core.heldBytes());
+		};
+		expect((await core.runSlice()).state).toMatchObject({ status: 'done', verified: true });
+		h.transport.expectFinished();
+		expect(h.transport.bodyKinds).toEqual(['text', 'blob', 'blob', 'blob']);
+		expect((h.bytes as BlobBytes).blobs).toEqual([
+			[0, F],
+			[F, 2 * F],
+			[2 * F, BIG.length]
+		]);
+		expect(held).toEqual([0, 0, 0]);
+		expect(Math.max(...h.bytes.reads.map(([a, b]) => b - a))).toBeLessThanOrEqual(4 * MiB);
+		// every byte read exactly once, in order
+		expect(h.bytes.reads.reduce((n, [a, b]) => n + b - a, 0)).toBe(BIG.length);
+		expect(h.bytes.reads.every(([a], i) => i === 0 || a === h.bytes.reads[i - 1]![1])).toBe(true);
+	});
+
+	it('a file that turns unreadable while its fragment travels: the acknowledgement does not count without the hash, and a retry catches up', async () => {
+		const h = harness(BIG, { blobs: true });
+		const bytes = h.bytes as BlobBytes;
+		h.transport.then(
+			expectCreateSession('create', sessionCreated()),
+			expectPut('fragment 1', BIG, 0, F - 1, accepted([`${F}-`])),
+			expectPut('fragment 2, sent while its bytes could not be read back', BIG, F, 2 * F - 1, accepted([`${2 * F}-`]))
+		);
+		const core = await start(h);
+		expect((await core.runSlice({ maxFragments: 1 })).state.acknowledged).toBe(F);
+		bytes.readFailsFrom = { at: F + 1, error: () => new Error('NotReadableError') };
+		const failed = await core.runSlice();
+		expect(failed.state).toMatchObject({ status: 'error', acknowledged: F });
+		expect(failed.state.error).toMatchObject({ code: 'file-unreadable', retryable: true });
+		expect(failed.state.hash.length).toBe(F);
+		expect(h.store.state).toMatchObject({ status: 'error', acknowledged: F });
+
+		bytes.readFailsFrom = null;
+		h.transport.then(expectStatusGet('where are we', sessionStatus([`${2 * F}-`])), expectPut('fragment 3', BIG, 2 * F, LAST, created(BIG)));
+		await core.retry();
+		expect((await core.runSlice()).state).toMatchObject({ status: 'done', verified: true });
+		h.transport.expectFinished();
+		// Fragment 2 went once: OneDrive had kept it, and only its hash was caught up.
+		expect(h.transport.bytesSent()).toBe(BIG.length);
+	});
+
+	it('bytes gone while hashing (no file, no kept piece): waits for the file, then catches up without sending again', async () => {
+		const h = harness(BIG, { blobs: true });
+		const bytes = h.bytes as BlobBytes;
+		h.transport.then(expectCreateSession('create', sessionCreated()), expectPut('fragment 1', BIG, 0, F - 1, accepted([`${F}-`])));
+		const core = await start(h);
+		bytes.readFailsFrom = { at: 1, error: () => new BytesNotHereError(0) };
+		const waiting = await core.runSlice();
+		expect(waiting.state).toMatchObject({ status: 'paused', pause: 'needs-file', acknowledged: 0 });
+		expect(describePause('needs-file')).toMatch(/same file/i);
+
+		bytes.readFailsFrom = null;
+		h.transport.then(
+			expectStatusGet('where are we', sessionStatus([`${F}-`])),
+			expectPut('fragment 2', BIG, F, 2 * F - 1, accepted([`${2 * F}-`])),
+			expectPut('fragment 3', BIG, 2 * F, LAST, created(BIG))
+		);
+		expect((await core.runSlice()).state).toMatchObject({ status: 'done', verified: true });
+		h.transport.expectFinished();
+		expect(h.transport.bytesSent()).toBe(BIG.length);
+	});
+});
+
+describe('writing the state while the next fragment travels', () => {
+	it('the next fragment leaves before the last acknowledgement is written; writes keep their order and the slice ends with all stored', async () => {
+		const h = harness(BIG);
+		let release: () => void = () => {};
+		const slowWrite = new Promise<void>((resolve) => (release = resolve));
+		const save = h.store.save.bind(h.store);
+		h.store.save = async (state) => {
+			if (state.acknowledged === F && state.status === 'uploading') await slowWrite;
+			await save(state);
+		};
+		const storedWhenSent: number[] = [];
+		h.transport.onSend = (req) => {
+			if (req.method !== 'PUT') return;
+			storedWhenSent.push(h.store.state!.acknowledged);
+			// The write of fragment 1's acknowledgement ends while fragment 2 travels.
+			if (req.headers['Content-Range']!.startsWith(`bytes ${F}-`)) queueMicrotask(release);
+		};
+		h.transport.then(expectCreateSession('create', sessionCreated()));
+		bigUploadSteps(h);
+		const result = await (await start(h)).runSlice();
+		expect(result.state).toMatchObject({ status: 'done', verified: true });
+		// Fragment 2 left while the store still said 0: it did not wait for the write.
+		expect(storedWhenSent).toEqual([0, 0, 2 * F]);
+		const acks = h.store.saves.map((s) => s.acknowledged);
+		expect(acks).toEqual([...acks].sort((a, b) => a - b));
+		expect(h.store.saves.filter((s) => s.status === 'uploading').map((s) => [s.acknowledged, s.hash.length])).toContainEqual([F, F]);
+		expect(h.store.state).toMatchObject({ status: 'done', acknowledged: BIG.length });
+	});
+
+	it('a kill while the write of an acknowledgement is pending: the next engine resumes from the state before it, sending nothing twice', async () => {
+		const h1 = harness(BIG);
+		const save = h1.store.save.bind(h1.store);
+		// The process dies before the write of fragment 1's acknowledgement lands.
+		h1.store.save = async (state) => {
+			if (state.acknowledged === F) return new Promise<void>(() => {});
+			await save(state);
+		};
+		h1.transport.then(
+			expectCreateSession('create', sessionCreated()),
+			expectPut('1', BIG, 0, F - 1, accepted([`${F}-`])),
+			expectPut('2, never answered: the process is gone', BIG, F, 2 * F - 1, hangUntilAborted)
+		);
+		const core = await start(h1);
+		void core.runSlice();
+		await vi.waitFor(() => expect(h1.transport.sent.filter((r) => r.method === 'PUT')).toHaveLength(2));
+		expect(h1.store.state).toMatchObject({ acknowledged: 0, session: expect.objectContaining({ uploadUrl: UPLOAD_URL }) });
+
+		// What the disk holds is all the next process has (the dead one's pending write is gone).
+		const disk = new MemoryStore();
+		disk.state = JSON.parse(JSON.stringify(h1.store.state));
+		const h2 = restartedHarness({ ...h1, store: disk });
+		h2.transport.then(
+			expectStatusGet('OneDrive has fragment 1', sessionStatus([`${F}-`])),
+			expectPut('2', BIG, F, 2 * F - 1, accepted([`${2 * F}-`])),
+			expectPut('3', BIG, 2 * F, LAST, created(BIG))
+		);
+		const result = await new UploadCore(h2.ports).runSlice();
+		h2.transport.expectFinished();
+		expect(result.state).toMatchObject({ status: 'done', verified: true, acknowledged: BIG.length });
+		expect(h2.transport.bytesSent()).toBe(BIG.length - F);
+	});
+
+	it('a write that fails (not for room) ends the slice with that error, and nothing after it is written', async () => {
+		const h = harness(BIG);
+		const save = h.store.save.bind(h.store);
+		h.store.save = async (state) => {
+			if (state.acknowledged === F && state.status === 'uploading') throw new Error('the job was removed meanwhile');
+			await save(state);
+		};
+		h.transport.then(
+			expectCreateSession('create', sessionCreated()),
+			expectPut('1', BIG, 0, F - 1, accepted([`${F}-`])),
+			expectPut('2', BIG, F, 2 * F - 1, accepted([`${2 * F}-`])),
+			expectPut('3', BIG, 2 * F, LAST, created(BIG))
+		);
+		const core = await start(h);
+		const savesBefore = h.store.saves.length;
+		await expect(core.runSlice()).rejects.toThrow('the job was removed meanwhile');
+		expect(h.store.saves.slice(savesBefore).every((s) => s.acknowledged < F)).toBe(true);
 	});
 });
 

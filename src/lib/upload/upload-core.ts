@@ -107,6 +107,8 @@ const ITEM_FIELDS = 'id,name,size,file,webUrl,parentReference,video';
 
 /** Bytes read at a time when the hash must catch up with (or back off from) the server. */
 const REALIGN_CHUNK = 8 * 1024 * 1024;
+/** Bytes read at a time to hash a fragment sent as a Blob: small, so memory stays low. */
+const HASH_STEP = 4 * 1024 * 1024;
 
 type Step = SliceResult | null;
 
@@ -121,6 +123,13 @@ interface Buffered {
 	bytes: Uint8Array;
 }
 
+/** A fragment sent as a Blob: its bytes are read by the transport, not held here. */
+interface Streamed {
+	start: number;
+	end: number;
+	blob: Blob;
+}
+
 const isNetworkFailure = (r: HttpResponse | NetworkFailure): r is NetworkFailure =>
 	(r as NetworkFailure).kind === 'network-failure';
 const isAborted = (r: HttpResponse | NetworkFailure): boolean => isNetworkFailure(r) && r.reason === 'aborted';
@@ -129,7 +138,8 @@ const ABORTED: NetworkFailure = { kind: 'network-failure', reason: 'aborted' };
 /**
  * One engine per job per owner. Slices and commands never overlap: they run one after another
  * on a single chain, so a command always sees (and saves) the state the last slice left, and the
- * saved state is at every instant the last acknowledged offset with its matching hash.
+ * saved state is always an acknowledged offset with its matching hash (at most one fragment behind
+ * OneDrive while a write runs beside the next fragment; see saveBehind).
  */
 export class UploadCore {
 	private readonly options: Required<UploadCoreOptions>;
@@ -151,6 +161,10 @@ export class UploadCore {
 	private foldersEnsured = false;
 	/** The last save was refused for want of room: the state held here is ahead of the stored one. */
 	private unsaved = false;
+	/** Writes of the state, in order (see saveBehind). */
+	private writes: Promise<void> = Promise.resolve();
+	/** The first write started by saveBehind that failed, until a slice or save reports it. */
+	private writeError: unknown = null;
 	/**
 	 * This engine took its state from storage, which may lag behind what an engine before it did
 	 * (its saves refused for want of room): a session gone may then be a finished upload.
@@ -360,6 +374,15 @@ export class UploadCore {
 	}
 
 	private async slice(ctx: SliceContext): Promise<SliceResult> {
+		try {
+			return await this.steps(ctx);
+		} finally {
+			// Nothing of a slice outlives it: the owner reads the stored state once it ends.
+			await this.settleWrites();
+		}
+	}
+
+	private async steps(ctx: SliceContext): Promise<SliceResult> {
 		await this.load();
 		for (;;) {
 			const s = this.s!;
@@ -796,18 +819,21 @@ export class UploadCore {
 		const s = this.s!;
 		const session = s.session!;
 		const start = s.acknowledged;
-		let fragment: Buffered;
+		let fragment: Buffered | Streamed;
 		try {
-			fragment = await this.fragmentAt(start, fragmentEnd(s.plan, start, s.size));
+			fragment = this.ports.bytes.blob ? await this.streamedAt(start, fragmentEnd(s.plan, start, s.size)) : await this.fragmentAt(start, fragmentEnd(s.plan, start, s.size));
 		} catch (e) {
 			if (e instanceof BytesNotHereError) return this.pauseFor('needs-file');
 			return this.fail('file-unreadable', { start, detail: e instanceof Error ? e.message : String(e) }, true);
 		}
-		const { end, bytes } = fragment;
+		const end = fragment.end;
+		const length = end - start;
 		// Reading the bytes took time: a command may have arrived meanwhile. Nothing starts then.
 		if (this.stopping) return this.result('yield');
-		this.current = fragment;
-		this.startPrefetch(end);
+		if ('bytes' in fragment) {
+			this.current = fragment;
+			this.startPrefetch(end);
+		}
 		if (end === s.size && s.finalSentAt === null) {
 			// Stored before the last fragment leaves, so that an engine started after a kill can
 			// tell "OneDrive has it all" from "send it all again", and makes no second copy.
@@ -821,20 +847,34 @@ export class UploadCore {
 		const pending = this.send({
 			method: 'PUT',
 			url: session.uploadUrl,
-			headers: { 'Content-Length': String(bytes.length), 'Content-Range': contentRange(start, end, s.size) },
-			body: bytes,
-			timeoutMs: requestTimeoutMs(s.plan, bytes.length)
+			headers: { 'Content-Length': String(length), 'Content-Range': contentRange(start, end, s.size) },
+			body: 'bytes' in fragment ? fragment.bytes : fragment.blob,
+			timeoutMs: requestTimeoutMs(s.plan, length)
 		});
 		// Hash while the bytes travel; it only counts once OneDrive acknowledges them.
-		const tentative = this.hasher.clone().update(bytes);
+		const hashing: Promise<QuickXorHash | { failed: unknown }> =
+			'bytes' in fragment
+				? Promise.resolve(this.hasher.clone().update(fragment.bytes))
+				: this.hashFrom(this.hasher.clone(), start, end).catch((failed: unknown) => ({ failed }));
 		const res = await pending;
 		const elapsed = this.ports.clock.now() - started;
+		const tentative = await hashing;
+		if (!(tentative instanceof QuickXorHash)) {
+			// The bytes could not be read back to hash them (the file changed or went, and no kept
+			// piece has them): whatever OneDrive kept of them, the session says so next time, and
+			// the hash catches up then from wherever the bytes are.
+			this.positionKnown = false;
+			if (isNetworkFailure(res) && res.reason === 'aborted') return this.result('yield');
+			if (tentative.failed instanceof BytesNotHereError) return this.pauseFor('needs-file');
+			const detail = tentative.failed instanceof Error ? tentative.failed.message : String(tentative.failed);
+			return this.fail('file-unreadable', { start, detail }, true);
+		}
 		if (isNetworkFailure(res)) {
 			// Whatever OneDrive kept of this fragment, the session will say before the next one.
 			this.positionKnown = false;
 			if (res.reason === 'aborted') return this.result('yield');
 			if (res.reason === 'timeout') {
-				s.plan = recordFragmentTimeout(s.plan, bytes.length, elapsed);
+				s.plan = recordFragmentTimeout(s.plan, length, elapsed);
 				return this.transient('timeout', null, false);
 			}
 			return this.transient('network', null, true);
@@ -848,10 +888,19 @@ export class UploadCore {
 				if (next === undefined || next === null || next === end) {
 					this.hasher = tentative;
 					s.acknowledged = end;
-					s.plan = recordFragmentSuccess(s.plan, bytes.length, elapsed);
+					s.plan = recordFragmentSuccess(s.plan, length, elapsed);
 				} else if (next > start && next < end) {
 					// Only a prefix was kept (a cut connection can do this): resend from there.
-					this.hasher.update(bytes.subarray(0, next - start));
+					if ('bytes' in fragment) this.hasher.update(fragment.bytes.subarray(0, next - start));
+					else {
+						try {
+							this.hasher = await this.hashFrom(this.hasher.clone(), start, next);
+						} catch (e) {
+							this.positionKnown = false;
+							if (e instanceof BytesNotHereError) return this.pauseFor('needs-file');
+							return this.fail('file-unreadable', { start, detail: e instanceof Error ? e.message : String(e) }, true);
+						}
+					}
 					s.acknowledged = next;
 					s.plan = recordFragmentFailure(s.plan);
 					this.emit({ type: 'realigned', jobId: s.id, from: end, to: next });
@@ -867,7 +916,9 @@ export class UploadCore {
 				s.attempt = 0;
 				s.notBefore = null;
 				s.autoRetries = 0;
-				await this.save();
+				// Written while the next fragment travels: an engine that starts from this state
+				// a fragment behind asks the session where it stands and hashes its way forward.
+				this.saveBehind();
 				this.emitProgress();
 				return this.tooSlowForSession();
 			}
@@ -877,7 +928,7 @@ export class UploadCore {
 				if (end !== s.size || !item) return this.fail('unexpected-response', context, true);
 				this.hasher = tentative;
 				s.acknowledged = end;
-				s.plan = recordFragmentSuccess(s.plan, bytes.length, elapsed);
+				s.plan = recordFragmentSuccess(s.plan, length, elapsed);
 				s.session = null;
 				s.item = item;
 				s.attempt = 0;
@@ -901,6 +952,19 @@ export class UploadCore {
 				if (res.status >= 500) this.positionKnown = false;
 				return this.commonFailure(res, context, 'fragment-rejected');
 		}
+	}
+
+	/** A Blob for [start, end) from a ByteSource that has them. */
+	private async streamedAt(start: number, end: number): Promise<Streamed> {
+		const blob = await this.ports.bytes.blob!(start, end);
+		if (blob.size !== end - start) throw new Error(`short read: ${blob.size} of ${end - start} bytes`);
+		return { start, end, blob };
+	}
+
+	/** `hasher` carried over bytes [from, to), read a step at a time (rejects as the ByteSource does). */
+	private async hashFrom(hasher: QuickXorHash, from: number, to: number): Promise<QuickXorHash> {
+		for (let a = from; a < to; a += HASH_STEP) hasher.update(await this.readRange(a, Math.min(to, a + HASH_STEP)));
+		return hasher;
 	}
 
 	/** Bytes for [start, end), from the prefetch when it lines up; its own end may differ. */
@@ -1169,17 +1233,47 @@ export class UploadCore {
 	 * (the stored one lags, which a later engine resumes from: OneDrive's session says how far it
 	 * really got) and the next save writes it; the upload goes on meanwhile.
 	 */
-	private async save(): Promise<void> {
+	private save(): Promise<void> {
+		return this.write();
+	}
+
+	/**
+	 * Starts writing the state as it is now and goes on without waiting for it. Writes keep their
+	 * order, every `save()` waits for those before it, and a slice ends only once all are done
+	 * (settleWrites); a write that fails is thrown from there.
+	 */
+	private saveBehind(): void {
+		this.write().catch((error: unknown) => {
+			this.writeError ??= error;
+		});
+	}
+
+	/** Queues a write of the state as it is at this instant (a copy, with the hash it has now). */
+	private write(): Promise<void> {
 		const s = this.s!;
 		s.hash = this.hasher.toState();
 		s.updatedAt = this.ports.clock.now();
-		try {
-			await this.ports.store.save(copy(s));
-			this.unsaved = false;
-		} catch (error) {
-			if (!(error instanceof StorageFullError)) throw error;
-			this.unsaved = true;
-		}
+		const snapshot = copy(s);
+		const written = this.writes.then(async () => {
+			if (this.writeError) throw this.writeError;
+			try {
+				await this.ports.store.save(snapshot);
+				this.unsaved = false;
+			} catch (error) {
+				if (!(error instanceof StorageFullError)) throw error;
+				this.unsaved = true;
+			}
+		});
+		this.writes = written.catch(() => undefined);
+		return written;
+	}
+
+	/** Waits for every write started; throws the first one that failed (once). */
+	private async settleWrites(): Promise<void> {
+		await this.writes;
+		const error = this.writeError;
+		this.writeError = null;
+		if (error) throw error;
 	}
 
 	/** True while the state held here is ahead of the stored one (a save was refused for room). */
