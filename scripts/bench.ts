@@ -34,13 +34,13 @@ if (unknown.length > 0) {
 }
 const chosen = wanted.length > 0 ? all.filter((name) => wanted.includes(name)) : all;
 /** Benches that start the local stack (or the app server) on the fixed ports. */
-const USES_PORTS = new Set(['browser-upload', 'gallery', 'sign-in-js']);
+const USES_PORTS = new Set(['browser-upload', 'gallery', 'resume-cost', 'sign-in-js']);
 const LOCK = process.env.BENCH_LOCK ?? '/tmp/reeldrive-e2e.lock';
 const canLock = existsSync('/usr/bin/flock') && process.env.BENCH_LOCK !== '';
 
 const started = performance.now();
 const env = { ...process.env, BENCH_PREBUILT: '1', ...(smoke ? { BENCH_SMOKE: '1' } : {}) };
-if (!args.includes('--no-build') && chosen.some((name) => ['browser-upload', 'gallery', 'sign-in-js', 'upload-compare'].includes(name))) {
+if (!args.includes('--no-build') && chosen.some((name) => ['browser-upload', 'gallery', 'resume-cost', 'sign-in-js', 'upload-compare'].includes(name))) {
 	console.log('Building the app once for the benches…');
 	const built = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'error'], {
 		stdio: 'inherit',

@@ -8,6 +8,7 @@ import { getDb } from '$lib/db/reeldrive-db';
 import { isPageToWorker, PROTOCOL_VERSION, SYNC_TAG } from '$lib/sw-bridge/protocol';
 import { afterSync, MESSAGE_BUDGET_MS, SYNC_BUDGET_MS } from '$lib/upload-runner/background-sync';
 import type { PumpReport } from '$lib/upload-runner/scheduler';
+import { PUMP_LOCK } from '$lib/sw-bridge/pump-watch';
 import { composeUploads } from './uploads/composition';
 import { updateBadge } from './uploads/notifications';
 import { handleShareTarget, judgeShareRequest, shareRequestFacts, SHARE_TARGET_PATH } from './share-target';
@@ -26,9 +27,15 @@ async function registerSync(): Promise<void> {
 	await registration.sync?.register(SYNC_TAG).catch(() => {});
 }
 
-/** Runs uploads for a message event and tells pages how it ended (they may pump again). */
+/**
+ * Runs uploads for a message event and tells pages how it ended (they may pump again). The run
+ * holds PUMP_LOCK (shared: runs overlap): a page that asked and got no answer looks at it to tell
+ * a long run from a worker the browser stopped mid-run (pump-watch.ts).
+ */
 async function pumpForPages(): Promise<void> {
-	const report: PumpReport = await uploads.scheduler.pump(MESSAGE_BUDGET_MS);
+	const run = () => uploads.scheduler.pump(MESSAGE_BUDGET_MS);
+	const locks = sw.navigator.locks;
+	const report: PumpReport = locks ? await locks.request(PUMP_LOCK, { mode: 'shared' }, run) : await run();
 	uploads.broadcast({ v: PROTOCOL_VERSION, type: 'pump-finished', runnable: report.readyNow, progressed: report.progressed, dueAt: report.dueAt });
 }
 

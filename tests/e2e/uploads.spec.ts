@@ -155,6 +155,34 @@ test.describe('uploading videos', () => {
 		}
 	});
 
+	test('a service worker the browser stops mid-upload is woken by the open page, and the upload finishes', async () => {
+		const { context, close } = await launchPersistent();
+		try {
+			const fragments = recordFragments(context);
+			const page = await context.newPage();
+			const app = await newAppAccount('stopped');
+			const microsoft = await newMicrosoftAccount('stopped');
+			await ready(page, app, microsoft);
+			const video = makeLargeMp4(80 * MiB, 'reeldrive-stopped.mp4');
+			await emulator('POST', '/faults', { kind: 'fragment', method: 'PUT', probability: 1, seed: 5, latencyMs: 400 });
+			try {
+				await choose(page, [video]);
+				await expect.poll(() => fragments.length, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+				// The browser ends the worker in the middle of its run (as it does with an event that
+				// runs too long, or under memory pressure). Nobody reloads the page.
+				const cdp = await context.newCDPSession(page);
+				await cdp.send('ServiceWorker.enable');
+				await cdp.send('ServiceWorker.stopAllWorkers');
+			} finally {
+				await emulator('DELETE', '/faults');
+			}
+			await expectInOneDrive(microsoft, 'reeldrive-stopped.mp4', video);
+			await expect(item(page, 'reeldrive-stopped.mp4')).toContainText('In OneDrive', { timeout: 30_000 });
+		} finally {
+			await close();
+		}
+	});
+
 	test('closing every page mid-upload and opening Reeldrive again finishes the upload', async () => {
 		const { context, close } = await launchPersistent();
 		try {

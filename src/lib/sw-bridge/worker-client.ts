@@ -4,6 +4,7 @@
  * register), a message is simply not delivered and the caller is told.
  */
 import { SYNC_TAG, isTokenRequest, isWorkerToPage, type PageToWorker, type TokenReply, type TokenRequest, type WorkerToPage } from './protocol';
+import { PUMP_WATCH_EVERY_MS, PumpWatch } from './pump-watch';
 
 /** How long to wait for a registering worker before giving up on one message. */
 const READY_TIMEOUT_MS = 10_000;
@@ -26,6 +27,13 @@ export interface UploadChannel {
 export class WorkerClient implements UploadChannel {
 	readonly where = 'worker';
 	#listening = false;
+	/** Wakes a worker that died mid-run (see pump-watch.ts); looks only while a run is unanswered. */
+	readonly #watch = new PumpWatch({
+		locks: typeof navigator !== 'undefined' && 'locks' in navigator ? navigator.locks : null,
+		now: () => Date.now(),
+		askAgain: () => void this.post({ v: 1, type: 'pump' })
+	});
+	#watchTimer: ReturnType<typeof setInterval> | undefined;
 
 	get available(): boolean {
 		return typeof navigator !== 'undefined' && 'serviceWorker' in navigator;
@@ -41,7 +49,9 @@ export class WorkerClient implements UploadChannel {
 				if (port) void handlers.tokenRequest(data).then((reply) => port.postMessage(reply));
 				return;
 			}
-			if (isWorkerToPage(data)) handlers.message(data);
+			if (!isWorkerToPage(data)) return;
+			if (data.type === 'pump-finished') this.#watch.answered();
+			handlers.message(data);
 		});
 		navigator.serviceWorker.startMessages?.();
 	}
@@ -65,7 +75,21 @@ export class WorkerClient implements UploadChannel {
 		const worker = navigator.serviceWorker?.controller ?? registration?.active ?? null;
 		if (!worker) return false;
 		worker.postMessage(message);
+		// Every message but a file's handover starts a run the worker answers with 'pump-finished'.
+		if (message.type !== 'attach-file') this.#watchRun();
 		return true;
+	}
+
+	#watchRun(): void {
+		this.#watch.asked();
+		this.#watchTimer ??= setInterval(() => {
+			if (!this.#watch.waiting) {
+				clearInterval(this.#watchTimer);
+				this.#watchTimer = undefined;
+				return;
+			}
+			void this.#watch.check();
+		}, PUMP_WATCH_EVERY_MS);
 	}
 
 	/** Asks the browser to wake the worker when the network is back (Background Sync, where it exists). */

@@ -47,7 +47,7 @@ const PAUSE_MESSAGES: Record<PauseReason, string> = {
 	'needs-page': 'Open Reeldrive to continue.',
 	'needs-sign-in': 'Waiting for you to reconnect OneDrive (Settings). It carries on by itself once you do.',
 	'needs-file':
-		'Only part of this video was kept on this device before its page closed. Pick the same file again to finish; what OneDrive already has is kept.',
+		'Pick the same file again to finish. This device no longer has the part OneDrive still needs: the page closed before the whole video was kept, or OneDrive had to start its upload over.',
 	duplicate: 'This video is already in OneDrive, so nothing was uploaded. Link the existing video, or upload a second copy anyway.'
 };
 
