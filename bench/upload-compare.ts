@@ -270,7 +270,8 @@ async function runReeldrive(scenario: Scenario, stack: Stack, trackMemory: boole
 		const context = await chromium.launchPersistentContext(profile, { executablePath: findChromium() ?? undefined, args: CHROMIUM_ARGS, baseURL: 'http://localhost:5173' });
 		const page = await context.newPage();
 		await signIn(page, app.email);
-		await connectOneDrive(page, microsoft);
+		// Staying signed in: videos whose session is created after the reopen need a token then.
+		await connectOneDrive(page, microsoft, { staySignedIn: true });
 		await page.goto('/uploads');
 		await page.evaluate(() => navigator.serviceWorker.ready);
 		await page.getByLabel('Choose videos').setInputFiles(videos);
