@@ -23,6 +23,7 @@ import { mkdtempSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { prng } from '../scripts/chaos/plan';
 import { CHROMIUM_ARGS, findChromium } from '../scripts/lib/chromium';
 import { connectOneDrive, emulator, newAppAccount, newMicrosoftAccount, signIn } from '../tests/e2e/support/stack';
 import { makeLargeMp4 } from '../tests/e2e/support/videos';
@@ -41,18 +42,6 @@ interface FragmentEntry {
 }
 type Kind = 'worker' | 'page';
 type Result = { kind: 'calm'; tasks: number[] } | { kind: Kind; at: number; missed: boolean; resent: number; largest: number; seconds: number };
-
-/** mulberry32: the kill points are reproducible from the seed. */
-function random(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 async function until(what: string, check: () => Promise<boolean>, limitMs = 240_000): Promise<void> {
 	const started = Date.now();
@@ -183,7 +172,8 @@ function runTrial(kind: Kind | 'calm', index: number, at: number): Promise<Resul
 }
 
 const stack = await startLocalStack({ build: !PREBUILT });
-const next = random(SEED);
+// The kill points are reproducible from the seed.
+const next = prng(SEED);
 let failed = false;
 try {
 	const calm = await runTrial('calm', 0, 0);
