@@ -450,6 +450,9 @@ async function startPagesStack(dataDir: string, proxied: boolean): Promise<Stack
 }
 
 async function round(outFile: string): Promise<void> {
+	// Something else holding the lock between rounds may have built the app again (the chaos run
+	// does), which removes build/_bench: a round without its page measured nothing.
+	if (!existsSync(join(root, 'build', '_bench', 'upload.html'))) preparePage();
 	const result: RoundResult = { scenarios: {} };
 	for (const proxied of [false, true]) {
 		const scenarios = SCENARIOS.filter((scenario) => (scenario.link !== null) === proxied);
