@@ -70,13 +70,17 @@ describe('fragments as Blobs, read only when sent', () => {
 		expect(await same(await bytes.blob(8 * MiB, 18 * MiB), 8 * MiB, 18 * MiB)).toBe(true);
 	});
 
-	it('takes the picked file first (no piece read), and a file of another size not at all', async () => {
+	it('takes the kept pieces where they hold the range (they outlive the page), else the picked file, and a file of another size not at all', async () => {
 		const ledger = await ledgerWith(big.length);
 		const live = new LiveFiles();
 		const bytes = new JobBytes('v1.mp4', big.length, 'v1', ledger, live, undefined);
 		live.attach('v1', new Blob([big.subarray(1) as BlobPart]));
 		await expect(bytes.blob(0, MiB)).rejects.toBeInstanceOf(BytesNotHereError);
 		live.attach('v1', new Blob([big as BlobPart]));
+		expect(await same(await bytes.blob(3 * MiB, 13 * MiB), 3 * MiB, 13 * MiB)).toBe(true);
+		// Kept now: the pieces answer, even with the page's file gone unreadable.
+		await keepWhole(ledger, 'v1', new Blob([big as BlobPart]));
+		live.attach('v1', new VanishedFile([big as BlobPart]));
 		expect(await same(await bytes.blob(3 * MiB, 13 * MiB), 3 * MiB, 13 * MiB)).toBe(true);
 	});
 });

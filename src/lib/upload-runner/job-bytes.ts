@@ -56,16 +56,17 @@ export class JobBytes implements ByteSource {
 	}
 
 	/**
-	 * The same bytes as a Blob that nothing reads until it is sent: from the picked file, else the
-	 * kept pieces. A file changed on disk since fails only when read; `read` of the same range (the
-	 * core hashes it meanwhile) then lets go of the file, and the next attempt takes the pieces.
+	 * The same bytes as a Blob that nothing reads until it is sent: from the kept pieces when they
+	 * hold the range (they outlive the page, whose file goes with it mid-send), else the picked
+	 * file. A file changed on disk since fails only when read; `read` of the same range (the core
+	 * hashes it meanwhile) then lets go of the file, and the next attempt takes the pieces.
 	 */
 	async blob(start: number, end: number): Promise<Blob> {
 		if (this.whole) return this.whole.slice(start, end);
-		const file = this.live.get(this.jobId);
-		if (file && file.size === this.size) return file.slice(start, end);
 		const kept = await this.ledger.stagedBlob(this.jobId, start, end);
 		if (kept) return kept;
+		const file = this.live.get(this.jobId);
+		if (file && file.size === this.size) return file.slice(start, end);
 		throw new BytesNotHereError(start);
 	}
 }
