@@ -3,7 +3,7 @@
  * here waits on the worker without a bound: where there is no worker (blocked, failed to
  * register), a message is simply not delivered and the caller is told.
  */
-import { SYNC_TAG, isTokenRequest, isWorkerToPage, type PageToWorker, type TokenReply, type TokenRequest, type WorkerToPage } from './protocol';
+import { PROTOCOL_VERSION, SYNC_TAG, isTokenRequest, isWorkerToPage, type PageToWorker, type TokenReply, type TokenRequest, type WorkerToPage } from './protocol';
 import { PUMP_WATCH_EVERY_MS, PumpWatch } from './pump-watch';
 
 /** How long to wait for a registering worker before giving up on one message. */
@@ -31,7 +31,7 @@ export class WorkerClient implements UploadChannel {
 	readonly #watch = new PumpWatch({
 		locks: typeof navigator !== 'undefined' && 'locks' in navigator ? navigator.locks : null,
 		now: () => Date.now(),
-		askAgain: () => void this.post({ v: 1, type: 'pump' })
+		askAgain: () => void this.post({ v: PROTOCOL_VERSION, type: 'pump' })
 	});
 	#watchTimer: ReturnType<typeof setInterval> | undefined;
 

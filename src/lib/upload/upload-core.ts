@@ -528,8 +528,7 @@ export class UploadCore {
 				hasher.update(await this.readRange(from, Math.min(s.size, from + REALIGN_CHUNK)));
 			} catch (e) {
 				await keep();
-				if (e instanceof BytesNotHereError) return this.pauseFor('needs-file');
-				return this.fail('file-unreadable', { start: from, detail: e instanceof Error ? e.message : String(e) }, true);
+				return this.unreadable(e, from);
 			}
 			this.emit({ type: 'checking', jobId: s.id, hashed: hasher.length, total: s.size });
 		}
@@ -821,10 +820,10 @@ export class UploadCore {
 		const start = s.acknowledged;
 		let fragment: Buffered | Streamed;
 		try {
-			fragment = this.ports.bytes.blob ? await this.streamedAt(start, fragmentEnd(s.plan, start, s.size)) : await this.fragmentAt(start, fragmentEnd(s.plan, start, s.size));
+			const end = fragmentEnd(s.plan, start, s.size);
+			fragment = this.ports.bytes.blob ? await this.streamedAt(start, end) : await this.fragmentAt(start, end);
 		} catch (e) {
-			if (e instanceof BytesNotHereError) return this.pauseFor('needs-file');
-			return this.fail('file-unreadable', { start, detail: e instanceof Error ? e.message : String(e) }, true);
+			return this.unreadable(e, start);
 		}
 		const end = fragment.end;
 		const length = end - start;
@@ -865,9 +864,7 @@ export class UploadCore {
 			// the hash catches up then from wherever the bytes are.
 			this.positionKnown = false;
 			if (isNetworkFailure(res) && res.reason === 'aborted') return this.result('yield');
-			if (tentative.failed instanceof BytesNotHereError) return this.pauseFor('needs-file');
-			const detail = tentative.failed instanceof Error ? tentative.failed.message : String(tentative.failed);
-			return this.fail('file-unreadable', { start, detail }, true);
+			return this.unreadable(tentative.failed, start);
 		}
 		if (isNetworkFailure(res)) {
 			// Whatever OneDrive kept of this fragment, the session will say before the next one.
@@ -897,8 +894,7 @@ export class UploadCore {
 							this.hasher = await this.hashFrom(this.hasher.clone(), start, next);
 						} catch (e) {
 							this.positionKnown = false;
-							if (e instanceof BytesNotHereError) return this.pauseFor('needs-file');
-							return this.fail('file-unreadable', { start, detail: e instanceof Error ? e.message : String(e) }, true);
+							return this.unreadable(e, start);
 						}
 					}
 					s.acknowledged = next;
@@ -952,6 +948,12 @@ export class UploadCore {
 				if (res.status >= 500) this.positionKnown = false;
 				return this.commonFailure(res, context, 'fragment-rejected');
 		}
+	}
+
+	/** Bytes from `start` on could not be read: wait for the file when they are not here, else fail in words. */
+	private unreadable(e: unknown, start: number): Promise<Step> {
+		if (e instanceof BytesNotHereError) return this.pauseFor('needs-file');
+		return this.fail('file-unreadable', { start, detail: e instanceof Error ? e.message : String(e) }, true);
 	}
 
 	/** A Blob for [start, end) from a ByteSource that has them. */
