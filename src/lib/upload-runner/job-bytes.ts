@@ -65,8 +65,17 @@ export class JobBytes implements ByteSource {
 		if (this.whole) return this.whole.slice(start, end);
 		const kept = await this.ledger.stagedBlob(this.jobId, start, end);
 		if (kept) return kept;
+		// Not kept yet: a copy of the file's bytes, so that the fragment in flight does not die with
+		// the page that picked the file (a reload, a closed tab).
 		const file = this.live.get(this.jobId);
-		if (file && file.size === this.size) return file.slice(start, end);
+		if (file && file.size === this.size) {
+			try {
+				return new Blob([await file.slice(start, end).arrayBuffer()]);
+			} catch {
+				// Changed or removed on disk since it was picked.
+				this.live.forget(this.jobId);
+			}
+		}
 		throw new BytesNotHereError(start);
 	}
 }
