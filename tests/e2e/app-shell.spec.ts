@@ -131,3 +131,31 @@ test.describe('layout and keyboard', () => {
 		await expect(page.getByRole('link', { name: 'Uploads' })).toHaveAttribute('aria-current', 'page');
 	});
 });
+
+test.describe('signed out', () => {
+	test('the sign-in form works before Supabase and the upload machinery download, and a second tab follows a sign-in', async ({ context }) => {
+		const first = await context.newPage();
+		// Every script the first visit downloads, by address and by content.
+		const scripts: { url: string; body: string }[] = [];
+		first.on('response', async (response) => {
+			if (response.request().resourceType() === 'script') scripts.push({ url: response.url(), body: await response.text().catch(() => '') });
+		});
+		await first.goto('/sign-in');
+		await expect(first.getByRole('heading', { name: 'Sign in to Reeldrive' })).toBeVisible();
+		await first.waitForLoadState('networkidle');
+		expect(scripts.length).toBeGreaterThan(0);
+		const heavy = scripts.filter(({ url, body }) => /supabase|dexie/i.test(url) || body.includes('supabase-js') || body.includes('DexieError'));
+		expect(heavy.map(({ url }) => url)).toEqual([]);
+
+		const second = await context.newPage();
+		await second.goto('/sign-in');
+		await expect(second.getByRole('heading', { name: 'Sign in to Reeldrive' })).toBeVisible();
+
+		// Signing in downloads them then, and works.
+		await signIn(first, 'alice@reeldrive.test');
+		expect(scripts.some(({ body }) => body.includes('supabase-js'))).toBe(true);
+		// The other tab never loaded Supabase's client, yet follows the sign-in.
+		await expect(second.getByRole('button', { name: 'Sign out' })).toBeVisible();
+		await expect(second).toHaveURL(/\/products$/);
+	});
+});

@@ -2,20 +2,25 @@
  * Starts the page's managers once, in order, and ties them to the signed-in user: a new user
  * gets a fresh OneDrive and uploads state, and signing out clears both (their uploads stay
  * stored and paused for them, and nobody else runs them).
+ *
+ * The session loads this module (and with it Supabase, Dexie and the upload machinery) only
+ * once someone may be signed in; see SessionManager.start.
  */
 import { untrack } from 'svelte';
-import { getServices } from '$lib/services';
+import { getServices, type Services } from '$lib/services';
+import { library } from './library.svelte';
 import { session } from './session.svelte';
 import { onedrive } from './onedrive.svelte';
 import { onedriveCheck } from './onedrive-check.svelte';
 import { uploads } from './uploads.svelte';
 
-let started = false;
+let started: Services | undefined;
 
-export function startApp(): void {
-	if (started) return;
-	started = true;
+/** Builds the services and ties the managers to the session; once, whatever the number of calls. */
+export function startApp(): Services {
+	if (started) return started;
 	const services = getServices();
+	started = services;
 	session.onUserChange(async (user) => {
 		onedrive.reset();
 		onedriveCheck.reset();
@@ -44,5 +49,7 @@ export function startApp(): void {
 			if (session.user && known) void uploads.refreshQueueable();
 		});
 	});
-	void session.start(services);
+	// Before the first sign-out can happen: that wipes the offline copy of the library.
+	library.start();
+	return services;
 }

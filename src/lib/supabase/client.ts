@@ -1,4 +1,5 @@
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import { SESSION_STORAGE_KEY } from '$lib/auth/stored-session';
 import type { Database } from './database.types';
 
 export type ReeldriveSupabase = SupabaseClient<Database>;
@@ -19,7 +20,7 @@ export function createSupabase(url: string, anonKey: string, onReachability: Rea
 		}
 	};
 	return createClient<Database>(url, anonKey, {
-		auth: { persistSession: true, autoRefreshToken: true, detectSessionInUrl: false, storageKey: 'reeldrive.auth' },
+		auth: { persistSession: true, autoRefreshToken: true, detectSessionInUrl: false, storageKey: SESSION_STORAGE_KEY },
 		global: { fetch: watchedFetch }
 	});
 }
