@@ -18,10 +18,10 @@
 //
 // Each round (one run of every scenario) starts its own stack on the usual ports and holds the
 // shared e2e lock (/tmp/reeldrive-e2e.lock, when `flock` exists) only for that round.
-// Run: npx tsx bench/upload-compare.ts   (options: --runs 3 --mib 1024 --only loopback,50mbit,5mbit,50mbit-x4 --smoke)
+// Run: npx tsx bench/upload-compare.ts   (options: --runs 3 --mib 1024 --only loopback,50mbit,5mbit,50mbit-x4 --smoke --timeline)
 import { chromium } from '@playwright/test';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -51,6 +51,10 @@ const LOCK = process.env.BENCH_LOCK ?? '/tmp/reeldrive-e2e.lock';
  */
 const PAGES_ONLY = process.argv.includes('--pages-only');
 const FRAGMENT_BYTES = numberArg('fragment-bytes', 10 * MiB);
+/** --timeline: print every accepted fragment's range and times at the emulator. */
+const TIMELINE = process.argv.includes('--timeline');
+/** BENCH_CHROMIUM_LOG=file: the plain Chromium's stderr (its console, pages' and workers') goes there too. */
+const CHROMIUM_LOG = process.env.BENCH_CHROMIUM_LOG;
 /** The Microsoft emulator and the origin of the bench page (the app's, unless --pages-only). */
 let MS = 'http://localhost:4010';
 let PAGE_ORIGIN = 'http://localhost:5173';
@@ -93,6 +97,8 @@ interface Outcome {
 	/** Medians over fragments: ms a fragment took at the emulator, ms between one's answer and the next one's arrival. */
 	fragmentMs?: number;
 	gapMs?: number;
+	/** ms within the measured span with no fragment in flight at all. */
+	idleMs?: number;
 	/** Fragment sizes the emulator accepted, in order (per file, files concatenated). */
 	plan?: number[];
 	slice?: number;
@@ -181,7 +187,7 @@ async function control<T>(method: string, path: string, body?: unknown): Promise
 }
 
 /** Throughput over the fragments accepted from `since` (wall clock, ms) on. */
-async function throughputOf(account: string, since = 0): Promise<{ mbps: number; plan: number[]; fragmentMs: number; gapMs: number }> {
+async function throughputOf(account: string, since = 0): Promise<{ mbps: number; plan: number[]; fragmentMs: number; gapMs: number; idleMs: number }> {
 	const { fragments } = await control<{ fragments: FragmentEntry[] }>('GET', `/drives/${encodeURIComponent(account)}/fragments`);
 	const accepted = fragments.filter((entry) => entry.receivedAt >= since && entry.status !== null && entry.status >= 200 && entry.status < 300 && entry.endedAt !== null);
 	if (accepted.length === 0) throw new Error('no fragment was accepted');
@@ -191,13 +197,28 @@ async function throughputOf(account: string, since = 0): Promise<{ mbps: number;
 	});
 	const bytes = plan.reduce((sum, n) => sum + n, 0);
 	const seconds = (Math.max(...accepted.map((entry) => entry.endedAt!)) - Math.min(...accepted.map((entry) => entry.receivedAt))) / 1000;
-	// Where the time goes: in the fragments, or between one fragment's answer and the next one.
+	// Where the time goes: in the fragments, or between one fragment's answer and the next one of
+	// the same upload (files at once interleave in the log, so gaps are taken per session).
 	const gaps: number[] = [];
-	for (let i = 1; i < accepted.length; i++) {
-		if (accepted[i]!.sessionId === accepted[i - 1]!.sessionId) gaps.push(accepted[i]!.receivedAt - accepted[i - 1]!.endedAt!);
+	const lastOf = new Map<string, FragmentEntry>();
+	for (const entry of accepted) {
+		const before = lastOf.get(entry.sessionId);
+		if (before) gaps.push(entry.receivedAt - before.endedAt!);
+		lastOf.set(entry.sessionId, entry);
+	}
+	// Time within the span when no fragment at all was in flight at the emulator.
+	let idleMs = 0;
+	let busyUntil = -Infinity;
+	for (const entry of [...accepted].sort((a, b) => a.receivedAt - b.receivedAt)) {
+		if (busyUntil !== -Infinity && entry.receivedAt > busyUntil) idleMs += entry.receivedAt - busyUntil;
+		busyUntil = Math.max(busyUntil, entry.endedAt!);
 	}
 	const fragmentMs = summarise(accepted.map((entry) => entry.endedAt! - entry.receivedAt)).median;
-	return { mbps: bytes / 1e6 / seconds, plan, fragmentMs, gapMs: gaps.length > 0 ? summarise(gaps).median : NaN };
+	if (TIMELINE) {
+		const t0 = Math.min(...accepted.map((entry) => entry.receivedAt));
+		for (const entry of accepted) console.log(`      ${entry.sessionId.slice(-6)} ${entry.contentRange} ${entry.receivedAt - t0}–${entry.endedAt! - t0} ms`);
+	}
+	return { mbps: bytes / 1e6 / seconds, plan, fragmentMs, gapMs: gaps.length > 0 ? summarise(gaps).median : NaN, idleMs };
 }
 
 /** Waits until every path is an item of the drive; fails when nothing moves for `stallSeconds`. */
@@ -228,6 +249,7 @@ function plainChromium(profile: string, url: string): { failed: () => string | n
 	});
 	let failure: string | null = null;
 	child.stderr!.on('data', (chunk: Buffer) => {
+		if (CHROMIUM_LOG) appendFileSync(CHROMIUM_LOG, chunk);
 		const match = /bench-upload: failed: ([^"]*)/.exec(chunk.toString());
 		if (match) failure = match[1]!;
 	});
@@ -313,8 +335,8 @@ async function runReeldrive(scenario: Scenario, stack: Stack, trackMemory: boole
 			if (sampler) clearInterval(sampler);
 			await browser.stop();
 		}
-		const { mbps, plan, fragmentMs, gapMs } = await throughputOf(microsoft, reopened);
-		if (!trackMemory) return { mbps, plan, fragmentMs, gapMs };
+		const { mbps, plan, fragmentMs, gapMs, idleMs } = await throughputOf(microsoft, reopened);
+		if (!trackMemory) return { mbps, plan, fragmentMs, gapMs, idleMs };
 		// Baseline: the app open, before its first fragment reached the emulator.
 		const { fragments } = await emulator<{ fragments: FragmentEntry[] }>('GET', `/drives/${encodeURIComponent(microsoft)}/fragments`);
 		const firstAccepted = Math.min(...fragments.filter((entry) => entry.status !== null && entry.status < 300).map((entry) => entry.receivedAt));
@@ -325,6 +347,7 @@ async function runReeldrive(scenario: Scenario, stack: Stack, trackMemory: boole
 			plan,
 			fragmentMs,
 			gapMs,
+			idleMs,
 			memory: {
 				rendererBaseline: base.renderer,
 				chromiumBaseline: base.total,
@@ -470,7 +493,7 @@ async function round(outFile: string): Promise<void> {
 				const own = skip
 					? { error: skip, plan: undefined, mbps: undefined, fragmentMs: undefined, gapMs: undefined, memory: undefined }
 					: await runReeldrive(scenario, stack, scenario.key === 'loopback').catch((error: unknown) => ({ error: String(error), plan: undefined, mbps: undefined, fragmentMs: undefined, gapMs: undefined, memory: undefined }));
-				outcomes.reeldrive = { mbps: own.mbps, plan: own.plan, fragmentMs: own.fragmentMs, gapMs: own.gapMs, error: own.error };
+				outcomes.reeldrive = { mbps: own.mbps, plan: own.plan, fragmentMs: own.fragmentMs, gapMs: own.gapMs, idleMs: own.idleMs, error: own.error };
 				if (own.memory) result.memory = own.memory;
 				// Without Reeldrive's plan, the others use its starting size (10 MiB).
 				const plan = own.plan ? firstFilePlan(own.plan, scenario.bytes) : [FRAGMENT_BYTES];
@@ -480,7 +503,7 @@ async function round(outFile: string): Promise<void> {
 				outcomes['sdkcore-default'] = await runPage(scenario, stack, 'sdkcore', {});
 				for (const variant of VARIANTS) {
 					const outcome = outcomes[variant.key]!;
-					const detail = outcome.plan ? `, ${outcome.plan.length} fragments, median ${(summarise(outcome.plan).median / MiB).toFixed(2)} MiB taking ${outcome.fragmentMs?.toFixed(0)} ms, ${outcome.gapMs?.toFixed(1)} ms between` : '';
+					const detail = outcome.plan ? `, ${outcome.plan.length} fragments, median ${(summarise(outcome.plan).median / MiB).toFixed(2)} MiB taking ${outcome.fragmentMs?.toFixed(0)} ms, ${outcome.gapMs?.toFixed(1)} ms between, link idle ${outcome.idleMs?.toFixed(0)} ms` : '';
 					console.log(`    ${variant.title.padEnd(38)} ${outcome.mbps !== undefined ? `${outcome.mbps.toFixed(1)} MB/s${detail}` : `failed: ${outcome.error}`}`);
 				}
 			}
