@@ -324,6 +324,33 @@ test.describe('uploading videos', () => {
 		expect(firstOfSecond).toBeLessThan(lastOfFirst);
 	});
 
+	test('a tab opened while a fragment travels leaves it alone: every byte goes out once', async ({ page, context }) => {
+		const fragments = recordFragments(context);
+		const app = await newAppAccount('newtab');
+		const microsoft = await newMicrosoftAccount('newtab');
+		await ready(page, app, microsoft);
+		const name = 'reeldrive-newtab.mp4';
+		const video = makeLargeMp4(24 * MiB, name);
+		// OneDrive takes 15 s over the first fragment only: long enough for a tab to open meanwhile.
+		await emulator('POST', '/faults', { kind: 'fragment', method: 'PUT', probability: 1, count: 1, seed: 8, latencyMs: 15_000 });
+		try {
+			await choose(page, [video]);
+			await expect.poll(() => fragments.length, { timeout: 30_000 }).toBeGreaterThan(0);
+			// Another tab of the app opens (as a person would, to look at something else).
+			const other = await context.newPage();
+			await other.goto('/uploads');
+			await expect(item(other, name)).toBeVisible();
+			await expect(item(page, name)).toContainText('In OneDrive', { timeout: 90_000 });
+		} finally {
+			await emulator('DELETE', '/faults');
+		}
+		await expectInOneDrive(microsoft, name, video);
+		// The held fragment was never abandoned and sent again.
+		const starts = fragments.map((fragment) => fragment.start);
+		expect(starts).toEqual([...new Set(starts)].sort((a, b) => a - b));
+		expect(fragments.reduce((sum, fragment) => sum + fragment.end - fragment.start, 0)).toBe(24 * MiB);
+	});
+
 	test("signing out mid-upload pauses it, and the next person on this browser never uploads it", async ({ page }) => {
 		const alice = await newAppAccount('alice-up');
 		const bob = await newAppAccount('bob-up');

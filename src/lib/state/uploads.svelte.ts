@@ -162,15 +162,21 @@ export class UploadsManager {
 		await this.announceUser();
 	}
 
-	/** Tells the service worker whose uploads may run here (nobody's after sign-out). */
+	/**
+	 * Tells the service worker whose uploads may run here. Only once this manager runs for a
+	 * signed-in person: a page still starting knows nobody yet, and "nobody" would make the worker
+	 * halt that person's uploads (the fragment in flight abandoned, sent again). Sign-out says
+	 * "nobody" through stop().
+	 */
 	async announceUser(): Promise<void> {
 		const user = this.#session?.user ?? null;
+		if (!user) return;
 		const account = this.#onedrive?.account ?? null;
 		await this.#worker.post({
 			v: PROTOCOL_VERSION,
 			type: 'active-user',
-			appUserId: user?.id ?? null,
-			microsoftAccountId: user && account ? account.localAccountId : null
+			appUserId: user.id,
+			microsoftAccountId: account ? account.localAccountId : null
 		});
 	}
 
