@@ -112,6 +112,11 @@ try {
 				open.onsuccess = () => resolve(open.result);
 				open.onerror = () => reject(open.error);
 			});
+			// The app creates its database once someone is signed in; until then, nothing is kept.
+			if (!db.objectStoreNames.contains('uploads')) {
+				db.close();
+				return { stagedTo: 0, kept: 0 };
+			}
 			const rows: unknown[][] = [];
 			for (const store of ['uploads', 'chunks']) {
 				rows.push(

@@ -305,6 +305,11 @@ async function runReeldrive(scenario: Scenario, stack: Stack, trackMemory: boole
 					open.onsuccess = () => resolve(open.result);
 					open.onerror = () => reject(open.error);
 				});
+				// The app creates its database once someone is signed in; until then, nothing is kept.
+				if (!db.objectStoreNames.contains('uploads')) {
+					db.close();
+					return [];
+				}
 				const uploads: { originalName: string; staging?: { stagedTo: number } }[] = await new Promise((resolve) => {
 					const request = db.transaction('uploads').objectStore('uploads').getAll();
 					request.onsuccess = () => resolve(request.result);

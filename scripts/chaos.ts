@@ -534,6 +534,8 @@ const STORAGE_SCRIPT = `new Promise((resolve, reject) => {
 	open.onsuccess = () => {
 		const db = open.result;
 		const out = { uploads: [], chunks: {}, files: [] };
+		// The app creates its database once someone signs in on this browser.
+		if (!db.objectStoreNames.contains('uploads')) { db.close(); resolve(out); return; }
 		const tx = db.transaction(['uploads', 'chunks', 'files']);
 		tx.objectStore('uploads').getAll().onsuccess = (e) => { out.uploads = e.target.result.map((u) => ({ id: u.id, name: u.originalName, appUserId: u.appUserId, status: u.state && u.state.status, pause: u.state && u.state.pause, error: u.state && u.state.error, acknowledged: u.state && u.state.acknowledged, session: !!(u.state && u.state.session), attempt: u.state && u.state.attempt, notBefore: u.state && u.state.notBefore, autoRetryAt: u.state && u.state.autoRetryAt, stagedTo: u.staging && u.staging.stagedTo, commands: u.commands })); };
 		tx.objectStore('chunks').count();
