@@ -50,7 +50,7 @@ function world(): World {
 }
 
 /** One context (a service worker, or a page running uploads) over the shared browser storage. */
-function context(w: World, options: { engines?: UploadCore[]; engineGate?: Promise<void>; announce?: (jobId: string) => void; live?: LiveFiles } = {}) {
+function context(w: World, options: { engines?: UploadCore[]; engineGate?: Promise<void>; announce?: (jobId: string) => void; live?: LiveFiles; parallel?: number } = {}) {
 	const db = new ReeldriveDb(w.name);
 	dbs.push(db);
 	const ledger = new JobLedger(db, () => w.clock.now());
@@ -62,6 +62,7 @@ function context(w: World, options: { engines?: UploadCore[]; engineGate?: Promi
 		isOnline: () => w.online.value,
 		pagePresent: async () => w.page.present,
 		announceCommand: options.announce,
+		parallel: options.parallel,
 		engineFor: async (record) => {
 			await options.engineGate;
 			const engine = new UploadCore({
@@ -166,6 +167,67 @@ describe('the scheduler runs the person’s uploads to the end', () => {
 		await c.scheduler.setActiveUser(ALICE);
 		await c.scheduler.pump(BUDGET);
 		expect(w.drive.log).toEqual([]);
+	});
+});
+
+describe('between videos the line does not idle', () => {
+	/** Holds every PUT that carries the last byte of its file, until released. */
+	function holdLastFragments(w: World, sizes: Map<string, number>) {
+		const held = gate();
+		w.drive.intercept = (req) => {
+			const range = /bytes \d+-(\d+)\/(\d+)/.exec(req.headers['Content-Range'] ?? '');
+			return req.method === 'PUT' && range && Number(range[1]) + 1 === Number(range[2]) && [...sizes.values()].includes(Number(range[2])) ? held : undefined;
+		};
+		return held;
+	}
+	const putsInFlight = (w: World) => w.drive.log.filter((entry) => entry.method === 'PUT' && !entry.done).length;
+
+	it('the next video opens its session and sends while the last fragment of the one before awaits its answer', async () => {
+		const w = world();
+		const c = context(w, { parallel: 1 });
+		const first = pseudoRandomBytes(F + 500, 11);
+		const second = pseudoRandomBytes(F + 900, 12);
+		await queue(c.ledger, 'first', first);
+		await queue(c.ledger, 'second', second);
+		const held = holdLastFragments(w, new Map([['first', first.length]]));
+		await c.scheduler.setActiveUser(ALICE);
+		const pumping = c.scheduler.pump(BUDGET);
+		// first's last fragment is held; second's session and first fragment go out meanwhile.
+		await until(() => w.drive.log.some((entry) => entry.method === 'PUT' && entry.end === first.length && !entry.done));
+		await until(() => w.drive.log.some((entry) => entry.method === 'PUT' && entry.url !== w.drive.log.find((e) => e.end === first.length)!.url && entry.done));
+		expect(w.drive.log.filter((entry) => entry.method === 'POST' && entry.url.endsWith('createUploadSession'))).toHaveLength(2);
+		held.release();
+		await pumping;
+		await expectInOneDrive(w, 'first.mp4', first);
+		await expectInOneDrive(w, 'second.mp4', second);
+		await expectConsistent(c.ledger, 'first');
+		await expectConsistent(c.ledger, 'second');
+		expect(w.drive.bytesPut()).toBe(first.length + second.length);
+	});
+
+	it('a lane has at most one video finishing beside the one it runs, however many wait', async () => {
+		const w = world();
+		const c = context(w, { parallel: 1 });
+		const sizes = new Map<string, number>();
+		const files = new Map<string, Uint8Array>();
+		for (let i = 0; i < 4; i++) {
+			// One fragment each: every PUT is a last fragment.
+			const data = pseudoRandomBytes(1000 + i, 20 + i);
+			files.set(`v${i}`, data);
+			sizes.set(`v${i}`, data.length);
+			await queue(c.ledger, `v${i}`, data);
+		}
+		const held = holdLastFragments(w, sizes);
+		await c.scheduler.setActiveUser(ALICE);
+		const pumping = c.scheduler.pump(BUDGET);
+		await until(() => putsInFlight(w) === 2);
+		// Give the lane every chance to start more: it must not.
+		for (let i = 0; i < 200; i++) await new Promise((resolve) => setImmediate(resolve));
+		expect(putsInFlight(w)).toBe(2);
+		held.release();
+		await pumping;
+		for (const [id, data] of files) await expectInOneDrive(w, `${id}.mp4`, data);
+		expect(w.drive.bytesPut()).toBe([...files.values()].reduce((sum, data) => sum + data.length, 0));
 	});
 });
 

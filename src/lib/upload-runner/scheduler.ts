@@ -1,6 +1,6 @@
 /**
  * The upload scheduler: the only thing that starts slices. It runs the signed-in person's jobs,
- * a few at a time, each under an exclusive hold (a Web Lock per job), with one engine per job
+ * a few at a time (a job whose last fragment travels makes room for the next), each under an exclusive hold (a Web Lock per job), with one engine per job
  * while it holds it. Commands (Pause, Resume, Cancel, Retry, conflict choices) are queued in the
  * ledger and applied by whoever holds the job, between fragments; Pause and Cancel abandon the
  * PUT in flight at once. Sign-out halts every job of the person who left before it returns.
@@ -188,7 +188,11 @@ export class UploadScheduler {
 		/** Jobs this pump is done with: held elsewhere, or stopped until something changes. */
 		const skip = new Set<string>();
 		let progressed = false;
+		// Jobs whose lane went to the next job while their last fragment travels.
+		const finishing: Promise<void>[] = [];
 		const lane = async () => {
+			// This lane's job that is finishing beside the current one.
+			let tail: Promise<void> | null = null;
 			while (clock.now() < deadline - DEADLINE_MARGIN_MS) {
 				const survey = (await this.#survey()).filter(({ record }) => !skip.has(record.id) && !this.#owners.has(record.id));
 				const ready = survey.find(({ readiness }) => readiness.kind === 'ready');
@@ -198,18 +202,30 @@ export class UploadScheduler {
 					await clock.sleep(Math.max(0, Math.min(soonest - clock.now(), 5_000)));
 					continue;
 				}
-				let outcome = { progressed: false, again: false };
-				try {
-					outcome = await this.#runHeld(ready.record, deadline);
-				} catch {
-					// Storage refused a write, or the job vanished mid-run (cancelled elsewhere): its
-					// saved state is still the last good one, so a later pump takes it from there.
-				}
-				if (outcome.progressed) progressed = true;
-				if (!outcome.again) skip.add(ready.record.id);
+				// Once its last fragment travels, a job frees its lane: the next job opens its session
+				// and sends while that answer comes back, so the line does not idle between videos.
+				// A lane has at most one job finishing beside its current one, so at most twice
+				// `parallel` jobs run, and only while the older ones wait for their last answer.
+				let freeLane = () => {};
+				const laneFree = new Promise<void>((resolve) => (freeLane = resolve));
+				const run = this.#runHeld(ready.record, deadline, () => freeLane())
+					.catch(() => {
+						// Storage refused a write, or the job vanished mid-run (cancelled elsewhere): its
+						// saved state is still the last good one, so a later pump takes it from there.
+						return { progressed: false, again: false };
+					})
+					.then((outcome) => {
+						if (outcome.progressed) progressed = true;
+						if (!outcome.again) skip.add(ready.record.id);
+					});
+				await Promise.race([run, laneFree]);
+				finishing.push(run);
+				if (tail) await tail;
+				tail = run;
 			}
 		};
 		await Promise.all(Array.from({ length: this.#deps.parallel ?? PARALLEL }, lane));
+		await Promise.all(finishing);
 
 		const after = await this.#survey();
 		const count = (kind: Readiness['kind']) => after.filter(({ record, readiness }) => readiness.kind === kind && !this.#owners.has(record.id)).length;
@@ -228,7 +244,7 @@ export class UploadScheduler {
 	 * Holds the job (or leaves it to whoever holds it) and runs it until it stops, the deadline
 	 * comes, or it is halted. `again`: the job may want more of this pump.
 	 */
-	async #runHeld(record: UploadRecord, deadline: number): Promise<{ progressed: boolean; again: boolean }> {
+	async #runHeld(record: UploadRecord, deadline: number, onLastFragment?: () => void): Promise<{ progressed: boolean; again: boolean }> {
 		// Claimed before the first await, so no second lane or command makes a second engine.
 		const owner: Owner = { jobId: record.id, appUserId: record.appUserId, engine: null, halted: false, applying: Promise.resolve() };
 		this.#owners.set(record.id, owner);
@@ -244,15 +260,15 @@ export class UploadScheduler {
 				await this.#applyCommands(owner);
 				return { progressed: false, again: false };
 			}
-			return await this.#drive(owner, deadline);
+			return await this.#drive(owner, deadline, onLastFragment);
 		} finally {
 			this.#owners.delete(record.id);
 			release?.();
 		}
 	}
 
-	async #drive(owner: Owner, deadline: number): Promise<{ progressed: boolean; again: boolean }> {
-		const outcome = await this.#driveSlices(owner, deadline);
+	async #drive(owner: Owner, deadline: number, onLastFragment?: () => void): Promise<{ progressed: boolean; again: boolean }> {
+		const outcome = await this.#driveSlices(owner, deadline, onLastFragment);
 		await this.#writeBehind(owner, deadline);
 		return outcome;
 	}
@@ -271,7 +287,7 @@ export class UploadScheduler {
 		}
 	}
 
-	async #driveSlices(owner: Owner, deadline: number): Promise<{ progressed: boolean; again: boolean }> {
+	async #driveSlices(owner: Owner, deadline: number, onLastFragment?: () => void): Promise<{ progressed: boolean; again: boolean }> {
 		const { clock, ledger } = this.#deps;
 		const engine = owner.engine!;
 		let progressed = false;
@@ -285,7 +301,7 @@ export class UploadScheduler {
 				if (!this.#deps.isOnline() || current.autoRetryAt > clock.now()) break;
 				await engine.retry('automatic');
 			}
-			const result = await engine.runSlice({ deadline: Math.min(deadline, clock.now() + (this.#deps.sliceMs ?? SLICE_MS)) });
+			const result = await engine.runSlice({ deadline: Math.min(deadline, clock.now() + (this.#deps.sliceMs ?? SLICE_MS)), onLastFragment });
 			// Progress: bytes acknowledged, or a state unlike the one the job started this turn in
 			// (not a round trip back to the same pause, which would only keep pages pumping).
 			const moved = result.state.status !== start.status || result.state.pause !== start.pause;

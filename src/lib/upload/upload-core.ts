@@ -56,6 +56,11 @@ export interface SliceBounds {
 	maxFragments?: number;
 	/** Clock time to stop by: no fragment starts that is not expected to finish before it. */
 	deadline?: number;
+	/**
+	 * Called as the final fragment starts to travel (again, if it is sent again): what is left is
+	 * OneDrive's answer and a check, so a scheduler may start the next job's session beside it.
+	 */
+	onLastFragment?: () => void;
 }
 
 export type SliceResult =
@@ -842,6 +847,13 @@ export class UploadCore {
 			await this.save();
 		}
 		ctx.fragments++;
+		if (end === s.size) {
+			try {
+				ctx.bounds.onLastFragment?.();
+			} catch {
+				// The host's bookkeeping must not break an upload.
+			}
+		}
 		const started = this.ports.clock.now();
 		const pending = this.send({
 			method: 'PUT',
