@@ -61,6 +61,18 @@ describe('FetchTransport', () => {
 		expect([...request.body]).toEqual([1, 2, 3, 4, 5]);
 	});
 
+	it('reads bypass every cache; fragment PUTs keep the default mode, so the browser reuses its CORS preflight', async () => {
+		const modes: Record<string, RequestCache | undefined> = {};
+		const transport = new FetchTransport({
+			fetch: async (_input, init) => {
+				modes[init?.method ?? 'GET'] = init?.cache;
+				return new Response('{}', { status: 200 });
+			}
+		});
+		for (const method of ['GET', 'PUT', 'DELETE', 'POST'] as const) await transport.send({ method, url: `${base}/up`, headers: {} });
+		expect(modes).toEqual({ GET: 'no-store', PUT: 'default', DELETE: 'default', POST: 'default' });
+	});
+
 	it('turns a dropped connection into a network failure, offline when the platform says so', async () => {
 		let online = true;
 		const transport = new FetchTransport({ isOnline: () => online });

@@ -37,7 +37,10 @@ export class FetchTransport implements Transport {
 				body: request.body as BodyInit | undefined,
 				// Upload URLs carry their own credential: never send cookies or cached credentials.
 				credentials: 'omit',
-				cache: 'no-store',
+				// Reads are never answered from a cache. Writes are never cached anyway, and 'no-store'
+				// on them would also bypass Chromium's CORS preflight cache: one OPTIONS round trip
+				// more before every fragment (103 → 64 ms between fragments at 40 ms RTT).
+				cache: request.method === 'GET' ? 'no-store' : 'default',
 				signal: controller.signal
 			});
 			const responseHeaders: Record<string, string> = {};
