@@ -59,9 +59,14 @@ describe('keeping a video in pieces', () => {
 			expect(Buffer.from((await ledger.readStaged('v1', a, b))!).equals(Buffer.from(data.subarray(a, b))), `[${a}, ${b})`).toBe(true);
 		}
 		await acknowledge(ledger, C + 10);
-		expect(await ledger.stagedBytes('v1'), 'the wholly acknowledged first piece is freed').toBe(C + 1234);
+		expect(await ledger.stagedBytes('v1'), 'what OneDrive acknowledged stays kept, in case it starts over').toBe(data.length);
+		expect(Buffer.from((await ledger.readStaged('v1', 0, 10))!).equals(Buffer.from(data.subarray(0, 10)))).toBe(true);
+		// Short of room, the wholly acknowledged first piece is what goes.
+		expect(await ledger.releaseAcknowledged()).toBe(1);
+		expect(await ledger.stagedBytes('v1')).toBe(C + 1234);
 		expect(await ledger.readStaged('v1', 0, 10)).toBeNull();
 		expect(await ledger.readStaged('v1', C + 10, C + 20)).not.toBeNull();
+		expect(await ledger.releaseAcknowledged(), 'nothing more to give back').toBe(0);
 	});
 
 	it('does not keep what OneDrive already has, nor anything once the upload is over', async () => {
@@ -166,7 +171,7 @@ describe('keeping a video in pieces', () => {
 		expect(saved).toEqual([2 * C + 5]);
 	});
 
-	it('sweeping removes what a kill left behind (pieces of ended uploads, pieces OneDrive has), never a shared video’s', async () => {
+	it('sweeping removes what a kill left behind (pieces of ended uploads), never a shared video’s nor a running upload’s', async () => {
 		const data = pseudoRandomBytes(2 * C, 8);
 		const { ledger } = await setup(data.length);
 		const db = ledger.db;
@@ -178,13 +183,18 @@ describe('keeping a video in pieces', () => {
 		]);
 		await db.inbox.put({ id: 'shared', name: 'a.mp4', type: 'video/mp4', receivedAt: 1, kept: { size: 3 } });
 		const state = (await ledger.get('v1'))!.state;
-		// The state says C bytes are acknowledged, but the freeing after it never ran (a kill).
+		// OneDrive acknowledged C bytes of the running upload: its pieces stay (it may start over).
 		await db.uploads.update('v1', { state: { ...state, status: 'uploading', acknowledged: C, hash: { ...state.hash, length: C } } });
-		expect(await ledger.sweep()).toBe(2);
+		expect(await ledger.sweep()).toBe(1);
 		expect((await db.chunks.toArray()).map((chunk) => [chunk.jobId, chunk.start]).sort()).toEqual([
 			['shared', 0],
+			['v1', 0],
 			['v1', C]
 		]);
+		// Once it is over, the next sweep takes them (a kill before the freeing after its last save).
+		await db.uploads.update('v1', { state: { ...state, status: 'done', acknowledged: 2 * C, hash: { ...state.hash, length: 2 * C } } });
+		expect(await ledger.sweep()).toBe(2);
+		expect((await db.chunks.toArray()).map((chunk) => [chunk.jobId, chunk.start])).toEqual([['shared', 0]]);
 	});
 
 	it('recognises the browser’s quota errors, Dexie’s wrapped ones too', () => {

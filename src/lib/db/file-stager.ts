@@ -1,8 +1,9 @@
 /**
  * Keeps a picked video in the browser's storage piece by piece while it already uploads from the
- * picked file, so a reload or a closed tab resumes from what is kept, and each piece is freed as
- * soon as OneDrive acknowledges it (in `JobLedger.save`). Storage use therefore peaks early and
- * falls as the upload goes on, instead of costing the whole video again up front.
+ * picked file, so a reload or a closed tab resumes from what is kept. Pieces stay until the upload
+ * is over, so that an upload OneDrive makes start over (an expired or lost session) still finds
+ * every byte here after the page has gone; pieces OneDrive acknowledged are given back early only
+ * when the browser runs short of room (`JobLedger.makeRoom`, or a save it refused).
  *
  * Where: IndexedDB pieces (`chunks`), not the origin private file system. A piece, how far
  * keeping has come and the job's state change in IndexedDB transactions that also hold the
@@ -15,7 +16,7 @@
  * outbox) need that room, and Chromium may take minutes to give back the room of a deleted piece.
  * When the browser refuses a piece all the same (QuotaExceededError), the newest piece is given
  * back. Either way nothing is lost: the upload goes on from the picked file while the page stays
- * open, the job says so, and keeping resumes once OneDrive's acknowledgements have freed room.
+ * open, the job says so, and keeping resumes once OneDrive's acknowledgements let room be freed.
  */
 import type { StagingState } from './reeldrive-db';
 import { STAGE_CHUNK_BYTES, isQuotaError, type JobLedger } from './job-ledger';
@@ -110,6 +111,8 @@ export class FileStager {
 			const outcome = await this.#keep(jobId, file, start, end);
 			if (outcome === 'finished' || outcome === 'unreadable') return;
 			if (outcome === 'no-room' || outcome === 'low-room') {
+				// First the pieces OneDrive already has, of every upload: then this piece again at once.
+				if ((await ledger.releaseAcknowledged().catch(() => 0)) > 0) continue;
 				// Storage is full to the last byte now: give a piece back, or the uploader could not
 				// even record its progress. (Stopped short of the wall, only the problem is noted.)
 				await ledger.makeRoom(jobId, outcome === 'no-room').catch(() => {});
@@ -118,8 +121,8 @@ export class FileStager {
 					const record = await ledger.get(jobId);
 					this.#deps.onProgress?.(jobId, { stagedTo: record?.staging?.stagedTo ?? start, problem: 'quota' });
 				}
-				// The pieces kept so far are freed as OneDrive acknowledges them; try again then,
-				// from the first byte OneDrive still needs.
+				// Pieces OneDrive acknowledges can be given back for room; try again then, from the
+				// first byte OneDrive still needs.
 				const known = (await ledger.get(jobId))?.state.acknowledged ?? 0;
 				const acknowledged = known >= end ? known : await this.#ackReaches(jobId, end);
 				if (acknowledged === null) return;

@@ -20,7 +20,7 @@ export function isQuotaError(error: unknown): boolean {
 
 /**
  * Size of the pieces a video is kept in while it uploads. Big enough that a GiB is 128 writes,
- * small enough that each frees its room soon after OneDrive acknowledges it.
+ * small enough that room can be given back piece by piece when the browser runs short.
  */
 export const STAGE_CHUNK_BYTES = 8 * 1024 * 1024;
 
@@ -118,7 +118,7 @@ export class JobLedger {
 
 	/**
 	 * Removes kept pieces nobody needs any more: of uploads that are over or gone (not of videos
-	 * waiting in the share inbox), and below what OneDrive acknowledged. Pages run it on start.
+	 * waiting in the share inbox). Pages run it on start.
 	 */
 	async sweep(): Promise<number> {
 		const db = this.db;
@@ -128,10 +128,11 @@ export class JobLedger {
 			// Keys only: a piece's value read here would be a Blob handle on its file, and Chromium
 			// keeps a deleted piece's file (and counts its room as used) until every handle is gone.
 			const keys = (await db.chunks.toCollection().primaryKeys()) as unknown as [string, number][];
-			const unwanted = keys.filter(([jobId, start]) => {
+			const unwanted = keys.filter(([jobId]) => {
 				if (inbox.has(jobId)) return false;
 				const record = uploads.get(jobId);
-				return !record || isFinished(record.state.status) || pieceEnd(start, record.state.size) <= record.state.acknowledged;
+				// Pieces OneDrive acknowledged stay while the upload goes on (see save()).
+				return !record || isFinished(record.state.status);
 			});
 			await db.chunks.bulkDelete(unwanted);
 			return unwanted.length;
@@ -166,6 +167,31 @@ export class JobLedger {
 			}
 			await db.uploads.update(jobId, { staging: { stagedTo, problem: 'quota' } });
 		});
+	}
+
+	/**
+	 * Room is short: gives back the kept pieces OneDrive has wholly acknowledged, of every upload
+	 * (kept only in case OneDrive starts an upload over). Answers how many went.
+	 */
+	async releaseAcknowledged(): Promise<number> {
+		const db = this.db;
+		return db.transaction('rw', db.uploads, db.chunks, async () => this.#dropAcknowledged(await db.uploads.toArray()));
+	}
+
+	/** Deletes the kept pieces OneDrive has wholly acknowledged, of these uploads (inside a transaction on `chunks`). */
+	async #dropAcknowledged(records: UploadRecord[]): Promise<number> {
+		const db = this.db;
+		let dropped = 0;
+		for (const record of records) {
+			if (isFinished(record.state.status)) continue;
+			if (record.state.acknowledged < STAGE_CHUNK_BYTES) continue;
+			// Keys only (see sweep()).
+			const keys = (await db.chunks.where('[jobId+start]').between([record.id, 0], [record.id, Infinity]).primaryKeys()) as unknown as [string, number][];
+			const acknowledged = keys.filter(([, start]) => pieceEnd(start, record.state.size) <= record.state.acknowledged);
+			await db.chunks.bulkDelete(acknowledged);
+			dropped += acknowledged.length;
+		}
+		return dropped;
 	}
 
 	/** Bytes [start, end) from the kept pieces, or null when any of them is not kept. */
@@ -255,7 +281,11 @@ export class JobLedger {
 			if (isFinished(state.status)) await db.files.delete(jobId);
 			return { record: after, outbox };
 		});
-		this.#free(jobId, state);
+		// Pieces OneDrive acknowledged stay until the upload is over: should OneDrive start the
+		// upload over (an expired or lost session), every byte is still on this device, whether or
+		// not the page that picked the file is open. They go early only when room is needed
+		// (makeRoom, a refused save).
+		if (isFinished(state.status)) this.#free(jobId, state);
 		return change;
 	}
 

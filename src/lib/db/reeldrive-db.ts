@@ -158,7 +158,7 @@ export class ReeldriveDb extends Dexie {
 			meta: 'key',
 			inbox: 'id, receivedAt'
 		});
-		// Videos are kept in pieces as they are picked (and freed as OneDrive acknowledges them),
+		// Videos are kept in pieces as they are picked (until the upload is over, or room runs short),
 		// no longer whole in `files`; `files` stays for uploads queued before.
 		this.version(2).stores({
 			chunks: '[jobId+start], jobId'

@@ -65,7 +65,9 @@ describe('fragments as Blobs, read only when sent', () => {
 		expect(await same(await bytes.blob(16 * MiB, big.length), 16 * MiB, big.length)).toBe(true);
 
 		await ledger.save('v1', { ...(await ledger.get('v1'))!.state, acknowledged: 12 * MiB });
-		await expect.poll(() => ledger.stagedBytes('v1')).toBe(big.length - 8 * MiB);
+		// Short of room, the wholly acknowledged first piece is given back.
+		expect(await ledger.releaseAcknowledged()).toBe(1);
+		expect(await ledger.stagedBytes('v1')).toBe(big.length - 8 * MiB);
 		await expect(bytes.blob(0, 10 * MiB)).rejects.toBeInstanceOf(BytesNotHereError);
 		expect(await same(await bytes.blob(8 * MiB, 18 * MiB), 8 * MiB, 18 * MiB)).toBe(true);
 	});
