@@ -41,7 +41,7 @@ interface FragmentEntry {
 	receivedAt: number;
 }
 type Kind = 'worker' | 'page';
-type Result = { kind: 'calm'; tasks: number[] } | { kind: Kind; at: number; missed: boolean; resent: number; largest: number; seconds: number };
+type Result = { kind: 'calm'; tasks: number[] } | { kind: Kind; at: number; missed: boolean; resent: number; largest: number; seconds: number; uninterrupted?: boolean };
 
 async function until(what: string, check: () => Promise<boolean>, limitMs = 240_000): Promise<void> {
 	const started = Date.now();
@@ -137,7 +137,9 @@ async function trial(kind: Kind | 'calm', index: number, at: number): Promise<Re
 			missed,
 			resent: (sent - SIZE) / MiB,
 			largest: Math.max(...fragments.map(rangeBytes)) / MiB,
-			seconds: after.length > 0 ? (Math.min(...after) - killedAt) / 1000 : NaN
+			// No fragment after the kill: the one in flight carried on and was the last (nothing stopped).
+			seconds: after.length > 0 ? (Math.min(...after) - killedAt) / 1000 : 0,
+			uninterrupted: after.length === 0
 		};
 	} finally {
 		await context?.close().catch(() => undefined);
@@ -200,7 +202,7 @@ try {
 				continue;
 			}
 			counted.push(result);
-			console.log(`  ${kind} ${index}: killed at ${(at * 100).toFixed(0)} %, sent twice ${result.resent.toFixed(1)} MiB (largest fragment ${result.largest.toFixed(1)} MiB), uploading again after ${result.seconds.toFixed(2)} s`);
+			console.log(`  ${kind} ${index}: killed at ${(at * 100).toFixed(0)} %, sent twice ${result.resent.toFixed(1)} MiB (largest fragment ${result.largest.toFixed(1)} MiB), ${result.uninterrupted ? 'the fragment in flight carried on to the end (0 s)' : `uploading again after ${result.seconds.toFixed(2)} s`}`);
 		}
 		const resent = summarise(counted.map((r) => r.resent));
 		const seconds = summarise(counted.map((r) => r.seconds));
