@@ -175,23 +175,25 @@ export class JobLedger {
 	 */
 	async releaseAcknowledged(): Promise<number> {
 		const db = this.db;
-		return db.transaction('rw', db.uploads, db.chunks, async () => this.#dropAcknowledged(await db.uploads.toArray()));
+		return db.transaction('rw', db.uploads, db.chunks, async () => {
+			let dropped = 0;
+			for (const record of await db.uploads.toArray()) {
+				if (!isFinished(record.state.status)) dropped += await this.#deleteAcknowledged(record.id, record.state.acknowledged);
+			}
+			return dropped;
+		});
 	}
 
-	/** Deletes the kept pieces OneDrive has wholly acknowledged, of these uploads (inside a transaction on `chunks`). */
-	async #dropAcknowledged(records: UploadRecord[]): Promise<number> {
-		const db = this.db;
-		let dropped = 0;
-		for (const record of records) {
-			if (isFinished(record.state.status)) continue;
-			if (record.state.acknowledged < STAGE_CHUNK_BYTES) continue;
-			// Keys only (see sweep()).
-			const keys = (await db.chunks.where('[jobId+start]').between([record.id, 0], [record.id, Infinity]).primaryKeys()) as unknown as [string, number][];
-			const acknowledged = keys.filter(([, start]) => pieceEnd(start, record.state.size) <= record.state.acknowledged);
-			await db.chunks.bulkDelete(acknowledged);
-			dropped += acknowledged.length;
-		}
-		return dropped;
+	/**
+	 * Deletes a job's pieces that lie wholly below `acknowledged` (every piece but the last is
+	 * whole, so their starts say it), by key range: no piece's value (a Blob handle) is read.
+	 */
+	#deleteAcknowledged(jobId: string, acknowledged: number): Promise<number> {
+		if (acknowledged < STAGE_CHUNK_BYTES) return Promise.resolve(0);
+		return this.db.chunks
+			.where('[jobId+start]')
+			.between([jobId, 0], [jobId, acknowledged - STAGE_CHUNK_BYTES], true, true)
+			.delete();
 	}
 
 	/** Bytes [start, end) from the kept pieces, or null when any of them is not kept. */
@@ -295,18 +297,10 @@ export class JobLedger {
 	 * may keep `chunks` busy for a moment. A kill before it runs leaves work for `sweep()`.
 	 */
 	#free(jobId: string, state: UploadJobState): void {
-		const chunks = this.db.chunks;
 		const finished = isFinished(state.status);
 		if (!finished && state.acknowledged < STAGE_CHUNK_BYTES) return;
 		this.#freeing = this.#freeing
-			.then(() =>
-				finished
-					? chunks.where('jobId').equals(jobId).delete()
-					: chunks
-							.where('[jobId+start]')
-							.between([jobId, 0], [jobId, state.acknowledged - STAGE_CHUNK_BYTES], true, true)
-							.delete()
-			)
+			.then(() => (finished ? this.db.chunks.where('jobId').equals(jobId).delete() : this.#deleteAcknowledged(jobId, state.acknowledged)))
 			.then(
 				() => undefined,
 				() => undefined

@@ -579,14 +579,20 @@ describe('start at once, keep as it goes (issue 11)', () => {
 		await ledger.db.uploads.update(id, { staging: { stagedTo: 0, problem: null } });
 	}
 
-	it('uploads from the picked file before anything is kept; kept pieces stay until the upload is over, then none', async () => {
-		const data = pseudoRandomBytes(size, 21);
+	/** A video of `size` bytes picked on an open page (its file handed over), nothing kept yet. */
+	async function picked(seed: number) {
+		const data = pseudoRandomBytes(size, seed);
 		const w = world();
 		const live = new LiveFiles();
 		const c = context(w, { live });
 		await queueBare(c.ledger, 'v1', data);
 		const file = new Blob([data as BlobPart]);
 		live.attach('v1', file);
+		return { data, w, live, c, file };
+	}
+
+	it('uploads from the picked file before anything is kept; kept pieces stay until the upload is over, then none', async () => {
+		const { data, w, live, c, file } = await picked(21);
 		// Keep the whole file first, then watch what is kept after every save of the upload.
 		const order: string[] = [];
 		const stager = new FileStager({ ledger: c.ledger, persist: async () => (order.push('persist'), true), onProgress: () => order.push('piece') });
@@ -612,13 +618,7 @@ describe('start at once, keep as it goes (issue 11)', () => {
 	});
 
 	it('OneDrive starts the upload over after the page that picked the file has gone: every byte is still kept, and it finishes byte-identical', async () => {
-		const data = pseudoRandomBytes(size, 23);
-		const w = world();
-		const live = new LiveFiles();
-		const c = context(w, { live });
-		await queueBare(c.ledger, 'v1', data);
-		const file = new Blob([data as BlobPart]);
-		live.attach('v1', file);
+		const { data, w, live, c, file } = await picked(23);
 		await new FileStager({ ledger: c.ledger, persist: async () => true }).stage('v1', file);
 		// The second fragment is held; meanwhile the page closes and OneDrive loses the session.
 		const held = holdPutAt(w, F);
@@ -638,12 +638,7 @@ describe('start at once, keep as it goes (issue 11)', () => {
 	});
 
 	it('with nothing kept and the file handed over, the upload starts at once and finishes byte-identical', async () => {
-		const data = pseudoRandomBytes(size, 22);
-		const w = world();
-		const live = new LiveFiles();
-		const c = context(w, { live });
-		await queueBare(c.ledger, 'v1', data);
-		live.attach('v1', new Blob([data as BlobPart]));
+		const { data, w, c } = await picked(22);
 		await c.scheduler.setActiveUser(ALICE);
 		await c.scheduler.pump(BUDGET);
 		expect((await c.ledger.get('v1'))!.state.status).toBe('done');
