@@ -16,8 +16,14 @@ async function ledgerWith(size: number): Promise<JobLedger> {
 
 /** A file that was changed or removed on disk after it was picked: reading it fails. */
 class VanishedFile extends Blob {
-	override slice(): Blob {
-		return { arrayBuffer: () => Promise.reject(new DOMException('The file changed', 'NotReadableError')) } as unknown as Blob;
+	override slice(start = 0, end = this.size): Blob {
+		const changed = () => new DOMException('The file changed', 'NotReadableError');
+		return {
+			size: end - start,
+			arrayBuffer: () => Promise.reject(changed()),
+			// A byte stream that fails once read, after taking the buffer it was handed.
+			stream: () => new ReadableStream({ type: 'bytes', pull: (c) => c.error(changed()) })
+		} as unknown as Blob;
 	}
 }
 
@@ -40,6 +46,26 @@ describe('where an upload’s bytes come from', () => {
 		live.attach('v1', new VanishedFile([data as BlobPart]));
 		const bytes = new JobBytes('v1.mp4', data.length, 'v1', ledger, live, undefined);
 		expect(Buffer.from(await bytes.read(7, 4999)).equals(Buffer.from(data.subarray(7, 4999)))).toBe(true);
+		expect(live.has('v1')).toBe(false);
+	});
+
+	it('reading into a buffer takes the same places, reuses the buffer, and a failed read of the picked file still leaves the pieces a whole buffer', async () => {
+		const ledger = await ledgerWith(data.length);
+		const live = new LiveFiles();
+		const bytes = new JobBytes('v1.mp4', data.length, 'v1', ledger, live, undefined);
+		await expect(bytes.readInto(0, 10, new ArrayBuffer(4096))).rejects.toBeInstanceOf(BytesNotHereError);
+		live.attach('v1', new Blob([data as BlobPart]));
+		const handed = new ArrayBuffer(4096);
+		const fromFile = await bytes.readInto(100, 4000, handed);
+		expect(Buffer.from(fromFile).equals(Buffer.from(data.subarray(100, 4000)))).toBe(true);
+		expect(fromFile.buffer.byteLength).toBe(4096);
+		expect(handed.byteLength).toBe(0); // it went into the reader and came back as fromFile.buffer
+
+		await keepWhole(ledger, 'v1', new Blob([data as BlobPart]));
+		live.attach('v1', new VanishedFile([data as BlobPart]));
+		const fromPieces = await bytes.readInto(7, 4007, fromFile.buffer as ArrayBuffer);
+		expect(Buffer.from(fromPieces).equals(Buffer.from(data.subarray(7, 4007)))).toBe(true);
+		expect(fromPieces.buffer.byteLength).toBe(4096);
 		expect(live.has('v1')).toBe(false);
 	});
 

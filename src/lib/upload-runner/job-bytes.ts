@@ -6,6 +6,7 @@
  */
 import type { JobLedger } from '$lib/db/job-ledger';
 import { BytesNotHereError, type ByteSource } from '$lib/upload';
+import { readBlobInto } from '$lib/upload/blob-read';
 
 /** Files handed over by open pages, by job id. They live as long as this context does. */
 export class LiveFiles {
@@ -52,6 +53,26 @@ export class JobBytes implements ByteSource {
 		}
 		const kept = await this.ledger.readStaged(this.jobId, start, end);
 		if (kept) return kept;
+		throw new BytesNotHereError(start);
+	}
+
+	/** The bytes `read` gives, filled into `buffer` (see readBlobInto), from the same places. */
+	async readInto(start: number, end: number, buffer: ArrayBuffer): Promise<Uint8Array> {
+		const size = buffer.byteLength;
+		if (this.whole) return readBlobInto(this.whole.slice(start, end), buffer);
+		const file = this.live.get(this.jobId);
+		let spare = buffer;
+		if (file && file.size === this.size) {
+			try {
+				return await readBlobInto(file.slice(start, end), spare);
+			} catch {
+				this.live.forget(this.jobId);
+				// The failed read may have taken the buffer with it.
+				if (spare.byteLength !== size) spare = new ArrayBuffer(size);
+			}
+		}
+		const kept = await this.ledger.stagedBlob(this.jobId, start, end);
+		if (kept) return readBlobInto(kept, spare);
 		throw new BytesNotHereError(start);
 	}
 

@@ -88,6 +88,12 @@ export interface ByteSource {
 	 * since fails when read, which `read` (hashing the same range) finds out.
 	 */
 	blob?(start: number, end: number): Promise<Blob>;
+	/**
+	 * Optional: the bytes `read` gives, filled into `buffer` (which they fit) when the source can,
+	 * so that hashing a long upload does not allocate a new buffer for every step. The result's
+	 * `.buffer` is the one to pass next time (reading may transfer `buffer`, detaching it).
+	 */
+	readInto?(start: number, end: number, buffer: ArrayBuffer): Promise<Uint8Array>;
 }
 
 export interface JobStore {

@@ -4,6 +4,7 @@
  * what comes back, and anything unscripted fails the test.
  */
 import { expect } from 'vitest';
+import { readBlobInto } from './blob-read';
 import type { UploadEvent } from './events';
 import type { UploadJobState } from './job';
 import type {
@@ -88,6 +89,19 @@ export class BlobBytes extends MemoryBytes {
 			throw fails.error();
 		}
 		return super.read(start, end);
+	}
+	/** Buffers handed to `readInto`, and the ones it gave back (the core should hand those in again). */
+	readonly handed: ArrayBuffer[] = [];
+	/** Their sizes when handed in (a buffer read into is detached afterwards: its size is 0 then). */
+	readonly handedSizes: number[] = [];
+	readonly returned: ArrayBuffer[] = [];
+	async readInto(start: number, end: number, buffer: ArrayBuffer) {
+		const bytes = await this.read(start, end);
+		this.handed.push(buffer);
+		this.handedSizes.push(buffer.byteLength);
+		const view = await readBlobInto(new Blob([bytes]), buffer);
+		this.returned.push(view.buffer as ArrayBuffer);
+		return view;
 	}
 	async blob(start: number, end: number) {
 		this.blobs.push([start, end]);

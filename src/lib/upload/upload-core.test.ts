@@ -171,6 +171,11 @@ describe('fragments sent as Blobs (a picked file, kept pieces)', () => {
 		// every byte read exactly once, in order
 		expect(h.bytes.reads.reduce((n, [a, b]) => n + b - a, 0)).toBe(BIG.length);
 		expect(h.bytes.reads.every(([a], i) => i === 0 || a === h.bytes.reads[i - 1]![1])).toBe(true);
+		// Every read went into one buffer, handed back in each time: no new buffer per step.
+		const into = h.bytes as BlobBytes;
+		expect(into.handed).toHaveLength(h.bytes.reads.length);
+		expect(into.handed.slice(1).every((buffer, i) => buffer === into.returned[i])).toBe(true);
+		expect(into.handedSizes).toEqual(into.handed.map(() => 4 * MiB));
 	});
 
 	it('a file that turns unreadable while its fragment travels: the acknowledgement does not count without the hash, and a retry catches up', async () => {

@@ -154,6 +154,8 @@ export class UploadCore {
 	private positionKnown = false;
 	private current: Buffered | null = null;
 	private prefetch: { start: number; end: number; promise: Promise<Uint8Array | null> } | null = null;
+	/** One HASH_STEP buffer that hashing reads into, when the ByteSource can (readInto), and reuses. */
+	private scratch: ArrayBuffer | null = null;
 	private running: Promise<SliceResult> | null = null;
 	/** Slices and commands, in order: each starts when the one before has settled. */
 	private chain: Promise<unknown> = Promise.resolve();
@@ -977,7 +979,23 @@ export class UploadCore {
 
 	/** `hasher` carried over bytes [from, to), read a step at a time (rejects as the ByteSource does). */
 	private async hashFrom(hasher: QuickXorHash, from: number, to: number): Promise<QuickXorHash> {
-		for (let a = from; a < to; a += HASH_STEP) hasher.update(await this.readRange(a, Math.min(to, a + HASH_STEP)));
+		const source = this.ports.bytes;
+		for (let a = from; a < to; a += HASH_STEP) {
+			const b = Math.min(to, a + HASH_STEP);
+			const cur = this.current;
+			if (!source.readInto || (cur && cur.start <= a && b <= cur.end)) {
+				hasher.update(await this.readRange(a, b));
+				continue;
+			}
+			// Taken while in use, given back after: a read that fails leaves none (it may have been
+			// transferred), and the next step makes a new one.
+			const buffer = this.scratch ?? new ArrayBuffer(HASH_STEP);
+			this.scratch = null;
+			const bytes = await source.readInto(a, b, buffer);
+			if (bytes.length !== b - a) throw new Error(`short read: ${bytes.length} of ${b - a} bytes`);
+			hasher.update(bytes);
+			if (bytes.buffer.byteLength === HASH_STEP) this.scratch = bytes.buffer as ArrayBuffer;
+		}
 		return hasher;
 	}
 
@@ -1321,6 +1339,7 @@ export class UploadCore {
 	private releaseBuffers(): void {
 		this.current = null;
 		this.prefetch = null;
+		this.scratch = null;
 	}
 
 	/**
