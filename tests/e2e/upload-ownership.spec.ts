@@ -455,7 +455,20 @@ test.describe('who owns an upload', () => {
 				const original = readFileSync(WORKER_FILE, 'utf8');
 				writeFileSync(WORKER_FILE, original + `\n// next version ${Date.now()}\n`);
 				try {
-					await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.update());
+					// Asked until the browser has the new script installing or waiting: an update check
+					// already under way when the file changed (one the browser started itself) would
+					// answer "same bytes", and a second request made meanwhile is merged into it.
+					await expect
+						.poll(
+							() =>
+								page.evaluate(async () => {
+									const registration = await navigator.serviceWorker.getRegistration();
+									await registration?.update().catch(() => undefined);
+									return !!(registration?.installing || registration?.waiting);
+								}),
+							{ timeout: 60_000, message: 'the browser found the new version' }
+						)
+						.toBe(true);
 				} finally {
 					writeFileSync(WORKER_FILE, original);
 				}
