@@ -34,29 +34,21 @@ export class JobBytes implements ByteSource {
 		readonly name: string,
 		readonly size: number,
 		private readonly jobId: string,
-		private readonly ledger: Pick<JobLedger, 'readStaged' | 'stagedBlob'>,
+		private readonly ledger: Pick<JobLedger, 'stagedBlob'>,
 		private readonly live: LiveFiles,
 		/** The whole video, for uploads stored before pieces existed. */
 		private readonly whole: Blob | undefined
 	) {}
 
-	async read(start: number, end: number): Promise<Uint8Array> {
-		if (this.whole) return new Uint8Array(await this.whole.slice(start, end).arrayBuffer());
-		const file = this.live.get(this.jobId);
-		if (file && file.size === this.size) {
-			try {
-				return new Uint8Array(await file.slice(start, end).arrayBuffer());
-			} catch {
-				// Changed or removed on disk since it was picked: only the kept pieces count now.
-				this.live.forget(this.jobId);
-			}
-		}
-		const kept = await this.ledger.readStaged(this.jobId, start, end);
-		if (kept) return kept;
-		throw new BytesNotHereError(start);
+	/** Bytes [start, end) in a buffer of their own (see readInto for where they come from). */
+	read(start: number, end: number): Promise<Uint8Array> {
+		return this.readInto(start, end, new ArrayBuffer(end - start));
 	}
 
-	/** The bytes `read` gives, filled into `buffer` (see readBlobInto), from the same places. */
+	/**
+	 * The same bytes filled into `buffer` (see readBlobInto): from the whole stored copy (uploads
+	 * stored before pieces existed), else the picked file, else the kept pieces.
+	 */
 	async readInto(start: number, end: number, buffer: ArrayBuffer): Promise<Uint8Array> {
 		const size = buffer.byteLength;
 		if (this.whole) return readBlobInto(this.whole.slice(start, end), buffer);
@@ -66,6 +58,7 @@ export class JobBytes implements ByteSource {
 			try {
 				return await readBlobInto(file.slice(start, end), spare);
 			} catch {
+				// Changed or removed on disk since it was picked: only the kept pieces count now.
 				this.live.forget(this.jobId);
 				// The failed read may have taken the buffer with it.
 				if (spare.byteLength !== size) spare = new ArrayBuffer(size);

@@ -1,9 +1,9 @@
 /**
  * The upload scheduler: the only thing that starts slices. It runs the signed-in person's jobs,
  * a few at a time (a job whose last fragment travels makes room for the next), each under an
- * exclusive hold (a Web Lock per job), with one engine per job while it holds it. Commands (Pause, Resume, Cancel, Retry, conflict choices) are queued in the
- * ledger and applied by whoever holds the job, between fragments; Pause and Cancel abandon the
- * PUT in flight at once. Sign-out halts every job of the person who left before it returns.
+ * exclusive hold (a Web Lock per job), with one engine per job while it holds it. Commands
+ * (Pause, Resume, Cancel, Retry, conflict choices) are queued in the ledger and applied by
+ * whoever holds the job, between fragments; Pause and Cancel abandon the PUT in flight at once. Sign-out halts every job of the person who left before it returns.
  *
  * It knows no platform: time, storage, locks, connectivity and engines come in as dependencies,
  * so the service worker (and a page without one) run the same code the tests do.
